@@ -1,0 +1,124 @@
+namespace MultiRaft.Raft;
+
+public sealed partial class RaftNode
+{
+    private HardState _previousHardState;
+    private SoftState _previousSoftState;
+    private Ready? _outstanding;
+    private readonly List<Entry> _committedScratch = [];
+
+    /// <summary>Whether <see cref="GetReady"/> has anything for the host.</summary>
+    public bool HasReady
+    {
+        get
+        {
+            if (_outstanding is not null)
+            {
+                return false;
+            }
+            if (_appendsPending && Role == RaftRole.Leader)
+            {
+                return true;
+            }
+            return CurrentSoftState != _previousSoftState
+                || CurrentHardState != _previousHardState
+                || !_log.Unstable.IsEmpty
+                || _log.HasPendingSnapshot
+                || _messages.Count > 0
+                || _messagesAfterPersist.Count > 0
+                || _readStates.Count > 0
+                || _log.HasNextCommittedEntries(_log.Applied + 1);
+        }
+    }
+
+    /// <summary>Collects the work for the host. Call <see cref="Advance"/> with it before the next GetReady.</summary>
+    public Ready GetReady()
+    {
+        if (_outstanding is not null)
+        {
+            throw new InvalidOperationException("the previous Ready has not been advanced");
+        }
+        if (_appendsPending && Role == RaftRole.Leader)
+        {
+            BroadcastAppend();
+        }
+        var soft = CurrentSoftState;
+        var hard = CurrentHardState;
+        var ready = new Ready
+        {
+            SoftState = soft != _previousSoftState ? soft : null,
+            HardState = hard != _previousHardState ? hard : null,
+            Entries = _log.Unstable.CopyEntries(),
+            Snapshot = _log.PendingSnapshot,
+            Messages = _messages,
+            MessagesAfterPersist = _messagesAfterPersist,
+            CommittedEntries = NextCommittedEntries(),
+            ReadStates = _readStates,
+            MustSync = _log.Unstable.Count > 0 || hard.Term != _previousHardState.Term || hard.Vote != _previousHardState.Vote
+                || _log.HasPendingSnapshot,
+        };
+        _messages = [];
+        _messagesAfterPersist = [];
+        _readStates = [];
+        _previousSoftState = soft;
+        _outstanding = ready;
+        return ready;
+    }
+
+    private Entry[] NextCommittedEntries()
+    {
+        var from = Math.Max(_log.Applied + 1, _log.FirstIndex);
+        if (!_log.HasNextCommittedEntries(from))
+        {
+            return [];
+        }
+        _committedScratch.Clear();
+        if (_log.Slice(from, _log.Committed + 1, _config.MaxCommittedBytesPerReady, _committedScratch) != LogRead.Ok)
+        {
+            throw new InvalidOperationException($"committed entries [{from}, {_log.Committed}] are not readable: {_log}");
+        }
+        if (Role == RaftRole.Leader)
+        {
+            foreach (var entry in _committedScratch)
+            {
+                _uncommittedBytes = Math.Max(0, _uncommittedBytes - entry.Data.Length);
+            }
+        }
+        return _committedScratch.ToArray();
+    }
+
+    /// <summary>The host has persisted, sent and applied <paramref name="ready"/>.</summary>
+    public void Advance(Ready ready)
+    {
+        if (!ReferenceEquals(ready, _outstanding))
+        {
+            throw new InvalidOperationException("advancing a Ready that is not the outstanding one");
+        }
+        _outstanding = null;
+        if (ready.HardState is { } hard)
+        {
+            _previousHardState = hard;
+        }
+        if (ready.Snapshot is { } snapshot)
+        {
+            _log.StableSnapTo(snapshot.Metadata.Index);
+            // The host installed the snapshot into its state machine along with persisting it.
+            _log.AppliedTo(snapshot.Metadata.Index);
+        }
+        if (ready.Entries.Length > 0)
+        {
+            var last = ready.Entries[^1];
+            _log.StableTo(last.Index, last.Term);
+            if (Role == RaftRole.Leader && _tracker.Progress.TryGetValue(Id, out var self) && self.MaybeUpdate(_log.StableLastIndex) && MaybeCommit())
+            {
+                // The leader's own durable copy completed a quorum (always so in a single-voter group).
+                BroadcastAppend();
+            }
+        }
+        if (ready.CommittedEntries.Length > 0)
+        {
+            _log.AppliedTo(ready.CommittedEntries[^1].Index);
+            MaybeAutoLeaveJoint();
+        }
+    }
+}

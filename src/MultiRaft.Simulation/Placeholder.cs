@@ -1,0 +1,1 @@
+namespace MultiRaft.Simulation; internal static class Placeholder { }

@@ -1,0 +1,171 @@
+namespace MultiRaft.Raft.Tests;
+
+/// <summary>
+/// A synchronous in-memory group for unit tests: every node has a <see cref="MemoryStorage"/> and a list as
+/// its state machine; <see cref="Deliver"/> runs Ready loops and passes messages until the group is quiet.
+/// Messages can be dropped per link or per type, so tests can stage exact scenarios from the paper.
+/// </summary>
+internal sealed class TestCluster
+{
+    private readonly Dictionary<ulong, TestPeer> _peers = [];
+    private readonly HashSet<(ulong From, ulong To)> _cut = [];
+    private readonly HashSet<MessageType> _droppedTypes = [];
+
+    public TestCluster(int voters, Func<RaftConfig, RaftConfig>? configure = null, int seed = 1)
+    {
+        var ids = Enumerable.Range(1, voters).Select(i => (ulong)i).ToArray();
+        foreach (var id in ids)
+        {
+            Add(id, MemoryStorage.WithVoters(ids), configure, seed);
+        }
+    }
+
+    public IReadOnlyDictionary<ulong, TestPeer> Peers => _peers;
+
+    public TestPeer this[ulong id] => _peers[id];
+
+    /// <summary>Every message that was delivered, in order, for assertions about what was sent.</summary>
+    public List<Message> Delivered { get; } = [];
+
+    public TestPeer Add(ulong id, MemoryStorage storage, Func<RaftConfig, RaftConfig>? configure = null, int seed = 1)
+    {
+        var config = new RaftConfig { Id = id, Storage = storage, Random = new Random(seed * 31 + (int)id) };
+        config = configure?.Invoke(config) ?? config;
+        var peer = new TestPeer(new RaftNode(config), storage);
+        _peers[id] = peer;
+        return peer;
+    }
+
+    /// <summary>Restarts a node from its persisted storage only (unpersisted state is lost, as on a crash).</summary>
+    public TestPeer Restart(ulong id, Func<RaftConfig, RaftConfig>? configure = null)
+    {
+        var old = _peers[id];
+        var config = new RaftConfig { Id = id, Storage = old.Storage, Random = new Random((int)id), Applied = old.Storage.Snapshot()!.Metadata.Index };
+        config = configure?.Invoke(config) ?? config;
+        var peer = new TestPeer(new RaftNode(config), old.Storage);
+        _peers[id] = peer;
+        return peer;
+    }
+
+    public void Isolate(ulong id)
+    {
+        foreach (var other in _peers.Keys)
+        {
+            if (other != id)
+            {
+                Cut(id, other);
+                Cut(other, id);
+            }
+        }
+    }
+
+    public void Cut(ulong from, ulong to) => _cut.Add((from, to));
+
+    public void Heal()
+    {
+        _cut.Clear();
+        _droppedTypes.Clear();
+    }
+
+    public void Drop(MessageType type) => _droppedTypes.Add(type);
+
+    public void Allow(MessageType type) => _droppedTypes.Remove(type);
+
+    /// <summary>Makes <paramref name="id"/> campaign and runs the group until quiet.</summary>
+    public void Elect(ulong id)
+    {
+        _peers[id].Node.Campaign();
+        Deliver();
+    }
+
+    public ulong Leader => _peers.Values.Where(p => p.Node.Role == RaftRole.Leader).Select(p => p.Node.Id).SingleOrDefault();
+
+    public void TickAll(int ticks = 1)
+    {
+        for (var i = 0; i < ticks; i++)
+        {
+            foreach (var peer in _peers.Values)
+            {
+                peer.Node.Tick();
+            }
+            Deliver();
+        }
+    }
+
+    /// <summary>Processes Readies and delivers messages until no node has anything left to do.</summary>
+    public void Deliver(int maxRounds = 10_000)
+    {
+        for (var round = 0; round < maxRounds; round++)
+        {
+            var outbox = new List<Message>();
+            foreach (var peer in _peers.Values)
+            {
+                if (peer.Node.HasReady)
+                {
+                    outbox.AddRange(peer.HandleReady());
+                }
+            }
+            if (outbox.Count == 0)
+            {
+                return;
+            }
+            foreach (var message in outbox)
+            {
+                if (_cut.Contains((message.From, message.To)) || _droppedTypes.Contains(message.Type) || !_peers.TryGetValue(message.To, out var target))
+                {
+                    continue;
+                }
+                Delivered.Add(message);
+                target.Node.Step(message);
+            }
+        }
+        throw new InvalidOperationException("group did not quiesce");
+    }
+}
+
+/// <summary>One node with its storage and applied state.</summary>
+internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
+{
+    public RaftNode Node { get; } = node;
+
+    public MemoryStorage Storage { get; } = storage;
+
+    /// <summary>Applied normal entries with data, in order.</summary>
+    public List<Entry> Applied { get; } = [];
+
+    public List<ReadState> ReadStates { get; } = [];
+
+    /// <summary>Persists, applies and advances one Ready; returns the messages to deliver (all of them,
+    /// since persistence here is immediate).</summary>
+    public List<Message> HandleReady()
+    {
+        var ready = Node.GetReady();
+        if (ready.Snapshot is { } snapshot)
+        {
+            Storage.ApplySnapshot(snapshot);
+        }
+        Storage.Append(ready.Entries);
+        if (ready.HardState is { } hard)
+        {
+            Storage.SetHardState(hard);
+        }
+        foreach (var entry in ready.CommittedEntries)
+        {
+            if (entry.Type == EntryType.ConfChange)
+            {
+                Node.ApplyConfChange(ConfChange.Decode(entry.Data.Span));
+            }
+            else if (!entry.Data.IsEmpty)
+            {
+                Applied.Add(entry);
+            }
+        }
+        ReadStates.AddRange(ready.ReadStates);
+        Node.Advance(ready);
+        return [.. ready.Messages, .. ready.MessagesAfterPersist];
+    }
+
+    public ProposeResult Propose(string command) => Node.Propose(System.Text.Encoding.UTF8.GetBytes(command));
+
+    public IEnumerable<string> AppliedCommands => Applied.Select(e => System.Text.Encoding.UTF8.GetString(e.Data.Span));
+}
