@@ -51,9 +51,6 @@ public sealed record RaftConfig
     /// <summary>Serve ReadIndex from the leader's lease when it is valid (requires CheckQuorum).</summary>
     public bool LeaseRead { get; init; } = true;
 
-    /// <summary>A leader removed from the configuration steps down once the removal is applied.</summary>
-    public bool StepDownOnRemoval { get; init; } = true;
-
     public void Validate()
     {
         if (Id == 0)

@@ -50,7 +50,7 @@ public sealed partial class RaftNode
         {
             return ProposalStatus.TransferInProgress;
         }
-        return ProposalStatus.Accepted;
+        return IsLearner ? ProposalStatus.NotMember : ProposalStatus.Accepted;
     }
 
     /// <summary>Proposes a membership change. One change may be pending at a time: until the previous one is
@@ -113,18 +113,13 @@ public sealed partial class RaftNode
         }
         _tracker.Apply(config, progress);
         IsLearner = config.Learners.Contains(Id);
-        var member = progress.ContainsKey(Id);
+        if (Role is RaftRole.Candidate or RaftRole.PreCandidate && !config.Voters.Contains(Id))
+        {
+            // No longer a voter: the election we started cannot make us leader of this configuration.
+            BecomeFollower(Term, None);
+        }
         if (Role != RaftRole.Leader)
         {
-            return;
-        }
-        if (!member || IsLearner)
-        {
-            // Removed or demoted: stop leading once the change is applied, so the rest elect a leader.
-            if (_config.StepDownOnRemoval)
-            {
-                BecomeFollower(Term, None);
-            }
             return;
         }
         // The quorum may have shrunk, so more may be committed; new peers need their first append.
@@ -145,6 +140,42 @@ public sealed partial class RaftNode
         if (LeadTransferee != None && !config.Voters.Contains(LeadTransferee))
         {
             LeadTransferee = None;
+        }
+        if (IsRemovedOrDemoted)
+        {
+            HandOffLeadership();
+        }
+    }
+
+    private bool IsRemovedOrDemoted => !_tracker.Progress.ContainsKey(Id) || IsLearner;
+
+    /// <summary>
+    /// A leader whose own removal (or demotion) has applied must not simply step down: the remaining voters
+    /// may not know yet that the change committed and so still need our vote in their joint quorum, which a
+    /// non-member never gives a candidate with a shorter log. It keeps leading instead — replicating and
+    /// heartbeating the commit index, refusing proposals — and transfers leadership to the most up-to-date
+    /// remaining voter, retrying after each election timeout until one takes over.
+    /// </summary>
+    private void HandOffLeadership()
+    {
+        if (LeadTransferee != None)
+        {
+            return;
+        }
+        var best = None;
+        ulong bestMatch = 0;
+        foreach (var id in _tracker.Config.Voters.Ids())
+        {
+            var match = _tracker.Progress[id].Match;
+            if (id != Id && (best == None || match > bestMatch))
+            {
+                best = id;
+                bestMatch = match;
+            }
+        }
+        if (best != None)
+        {
+            StartTransfer(best);
         }
     }
 
@@ -230,7 +261,7 @@ public sealed partial class RaftNode
             _readsAwaitingTermCommit.Add(read);
             return;
         }
-        if (_tracker.IsSingleton || HasValidLease)
+        if (_tracker.IsSoleVoter(Id) || HasValidLease)
         {
             RespondRead(read, _log.Committed);
             return;

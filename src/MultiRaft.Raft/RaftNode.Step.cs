@@ -9,6 +9,10 @@ public sealed partial class RaftNode
         {
             return;
         }
+        if (m.Type is MessageType.RequestVoteResponse or MessageType.RequestPreVoteResponse)
+        {
+            LearnCommit(m);
+        }
         if (!StepTerm(m))
         {
             return;
@@ -74,7 +78,7 @@ public sealed partial class RaftNode
             }
             else if (m.Type == MessageType.RequestPreVote)
             {
-                Send(new Message { Type = MessageType.RequestPreVoteResponse, To = m.From, From = Id, Term = Term, Reject = true });
+                Send(VoteResponse(MessageType.RequestPreVoteResponse, m.From, Term, reject: true));
             }
             return false;
         }
@@ -96,7 +100,7 @@ public sealed partial class RaftNode
         {
             // The response carries the requested term, not ours: for a pre-vote ours may be lower, and the
             // candidate must be able to recognise the answer.
-            Send(new Message { Type = responseType, To = m.From, From = Id, Term = m.Term });
+            Send(VoteResponse(responseType, m.From, m.Term, reject: false));
             if (!isPreVote)
             {
                 _electionElapsed = 0;
@@ -105,7 +109,35 @@ public sealed partial class RaftNode
         }
         else
         {
-            Send(new Message { Type = responseType, To = m.From, From = Id, Term = Term, Reject = true });
+            Send(VoteResponse(responseType, m.From, Term, reject: true));
+        }
+    }
+
+    /// <summary>A vote answer also tells the candidate our commit index and the term there, see <see cref="LearnCommit"/>.</summary>
+    private Message VoteResponse(MessageType type, ulong to, ulong term, bool reject) => new()
+    {
+        Type = type,
+        To = to,
+        From = Id,
+        Term = term,
+        Reject = reject,
+        Commit = _log.Committed,
+        LogTerm = _log.TermOrZero(_log.Committed),
+    };
+
+    /// <summary>
+    /// Learns that entries are committed from a peer that knows it. Config changes take effect when applied,
+    /// so a voter that holds a committed membership change without knowing it is committed can still count
+    /// a peer that is no longer a member (a demoted or removed ex-leader) in its quorum, and that peer may
+    /// refuse it for having a shorter log: no election could ever succeed. Commitment is a fact about the
+    /// group, and if our entry at the peer's commit index has the same term, log matching makes our prefix
+    /// identical to its committed one, so we may commit it too and apply the change.
+    /// </summary>
+    private void LearnCommit(Message m)
+    {
+        if (m.Commit > _log.Committed && _log.MatchTerm(m.Commit, m.LogTerm))
+        {
+            _log.CommitTo(m.Commit);
         }
     }
 
@@ -283,9 +315,18 @@ public sealed partial class RaftNode
                 pr.RecentActive = true;
                 pr.ProbeSent = false;
                 pr.AckedTickStamp = Math.Max(pr.AckedTickStamp, m.TickStamp);
+                if (pr.State == Tracker.ProgressState.Replicate && pr.Inflights.Full)
+                {
+                    // The follower is alive but our window is full: the appends in it may all have been
+                    // lost. Free one slot so the next append goes out; if there is a gap the follower
+                    // rejects it and we fall back to probing instead of stalling forever.
+                    pr.Inflights.FreeFirstOne();
+                }
                 if (pr.Match < _log.LastIndex)
                 {
-                    SendAppend(m.From, pr, sendIfEmpty: false);
+                    // Even when everything was already sent (Next is past the end), send: an append that
+                    // was lost leaves a gap that only a (possibly empty) append can reveal.
+                    SendAppend(m.From, pr, sendIfEmpty: true);
                 }
                 if (m.Context != 0)
                 {

@@ -145,8 +145,13 @@ public sealed partial class RaftNode
                 // The transfer did not finish within an election timeout: resume normal service.
                 LeadTransferee = None;
             }
-            // A leave-joint proposal refused earlier (e.g. during a transfer) is retried here.
+            // A leave-joint proposal refused earlier (e.g. during a transfer) is retried here, and so is
+            // handing off leadership after our own removal.
             MaybeAutoLeaveJoint();
+            if (IsRemovedOrDemoted)
+            {
+                HandOffLeadership();
+            }
         }
         if (_heartbeatElapsed >= _config.HeartbeatTicks)
         {

@@ -29,7 +29,8 @@ public sealed class ProgressTracker
 
     public Dictionary<ulong, Progress> Progress { get; private set; } = [];
 
-    public bool IsSingleton => Config.Voters.Incoming.Count == 1 && !Config.Voters.IsJoint;
+    /// <summary>Whether <paramref name="id"/> alone decides: the only voter, outside any joint configuration.</summary>
+    public bool IsSoleVoter(ulong id) => Config.Voters.Incoming.Count == 1 && !Config.Voters.IsJoint && Config.Voters.Incoming.Contains(id);
 
     public void Apply(TrackerConfig config, Dictionary<ulong, Progress> progress)
     {

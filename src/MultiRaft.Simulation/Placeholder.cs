@@ -1,1 +1,0 @@
-namespace MultiRaft.Simulation; internal static class Placeholder { }

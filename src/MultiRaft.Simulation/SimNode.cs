@@ -1,0 +1,146 @@
+using MultiRaft.Raft;
+
+namespace MultiRaft.Simulation;
+
+/// <summary>
+/// A simulated host: one <see cref="RaftNode"/> over a <see cref="MemoryStorage"/> that stands for its disk.
+/// A crash drops the node object (and so everything not persisted); a restart builds a new one from the
+/// storage and the last snapshot, as a real store would.
+/// </summary>
+internal sealed class SimNode
+{
+    /// <summary>Groups start from a bootstrap snapshot at this index and term, like TiKV's initial log index;
+    /// peers added later have an empty log and so always receive a snapshot first.</summary>
+    public const ulong BootstrapIndex = 5;
+
+    private readonly int _seed;
+    private readonly List<ulong> _chain = [0];
+    private ulong _chainBase;
+    private int _incarnation;
+
+    private SimNode(ulong id, MemoryStorage storage, int seed)
+    {
+        Id = id;
+        Storage = storage;
+        _seed = seed;
+        _chainBase = storage.FirstIndex - 1;
+        Node = NewRaftNode();
+    }
+
+    public ulong Id { get; }
+
+    public MemoryStorage Storage { get; }
+
+    public RaftNode Node { get; private set; }
+
+    public bool Alive { get; private set; } = true;
+
+    public SimStateMachine StateMachine { get; private set; } = new();
+
+    /// <summary>Proposals this incarnation made and has not yet seen applied: index → (term, write id).</summary>
+    public Dictionary<ulong, (ulong Term, ulong WriteId)> Proposals { get; } = [];
+
+    /// <summary>Reads this incarnation requested: request id → highest write index acknowledged before the read began.</summary>
+    public Dictionary<ulong, ulong> ReadsRequested { get; } = [];
+
+    /// <summary>The highest index at which this node's committed log was checked against the global record.</summary>
+    public ulong CheckedCommit { get; set; }
+
+    public static SimNode Bootstrap(ulong id, ulong[] voters, int seed)
+    {
+        var storage = new MemoryStorage();
+        var machine = new SimStateMachine { AppliedIndex = BootstrapIndex };
+        storage.ApplySnapshot(new Snapshot(new SnapshotMetadata(BootstrapIndex, BootstrapIndex, ConfState.OfVoters(voters)), machine.Encode(0)));
+        storage.SetHardState(new HardState(BootstrapIndex, RaftNode.None, BootstrapIndex));
+        var node = new SimNode(id, storage, seed) { StateMachine = machine };
+        node.CheckedCommit = BootstrapIndex;
+        return node;
+    }
+
+    public static SimNode Joining(ulong id, int seed) => new(id, new MemoryStorage(), seed);
+
+    private RaftNode NewRaftNode() => new(new RaftConfig
+    {
+        Id = Id,
+        Storage = Storage,
+        // Not HashCode.Combine: it is randomized per process, and a seed must replay in any process.
+        Random = new Random(unchecked(_seed * 1_000_003 + (int)Id * 7_919 + _incarnation * 104_729)),
+        Applied = Storage.Snapshot()!.Metadata.Index,
+        MaxSizePerMessage = 4096,
+        MaxInflightMessages = 8,
+    });
+
+    public void Crash()
+    {
+        Alive = false;
+        Proposals.Clear();
+        ReadsRequested.Clear();
+    }
+
+    public void Restart()
+    {
+        _incarnation++;
+        var snapshot = Storage.Snapshot()!;
+        StateMachine = new SimStateMachine { AppliedIndex = snapshot.Metadata.Index };
+        if (!snapshot.Data.IsEmpty)
+        {
+            StateMachine.Restore(snapshot.Data.Span, snapshot.Metadata.Index);
+        }
+        Node = NewRaftNode();
+        Alive = true;
+    }
+
+    /// <summary>Digest of the persisted log prefix ending at <paramref name="index"/>.</summary>
+    public ulong ChainAt(ulong index) => _chain[(int)(index - _chainBase)];
+
+    public void InstallSnapshot(Snapshot snapshot)
+    {
+        Storage.ApplySnapshot(snapshot);
+        var digest = StateMachine.Restore(snapshot.Data.Span, snapshot.Metadata.Index);
+        _chain.Clear();
+        _chain.Add(digest);
+        _chainBase = snapshot.Metadata.Index;
+    }
+
+    /// <summary>Persists entries (replacing any conflicting suffix) and extends the digest chain.</summary>
+    public void PersistEntries(ReadOnlySpan<Entry> entries)
+    {
+        // Entries at or below the compaction point are already covered by the snapshot.
+        while (!entries.IsEmpty && entries[0].Index <= _chainBase)
+        {
+            entries = entries[1..];
+        }
+        if (entries.IsEmpty)
+        {
+            return;
+        }
+        Storage.Append(entries);
+        var keep = (int)(entries[0].Index - _chainBase);
+        _chain.RemoveRange(keep, _chain.Count - keep);
+        foreach (var entry in entries)
+        {
+            _chain.Add(Digest.Chain(_chain[^1], entry));
+        }
+    }
+
+    /// <summary>Snapshots the state machine at its applied index and drops log entries up to
+    /// <paramref name="compactTo"/> (at most the snapshot index).</summary>
+    public void Compact(ulong compactTo)
+    {
+        var index = StateMachine.AppliedIndex;
+        if (index <= Storage.Snapshot()!.Metadata.Index)
+        {
+            return;
+        }
+        Storage.CreateSnapshot(index, Node.ConfState, StateMachine.Encode(ChainAt(index)));
+        compactTo = Math.Min(compactTo, index);
+        if (compactTo < Storage.FirstIndex)
+        {
+            return;
+        }
+        Storage.Compact(compactTo);
+        var drop = (int)(compactTo - _chainBase);
+        _chain.RemoveRange(0, drop);
+        _chainBase = compactTo;
+    }
+}
