@@ -5,7 +5,11 @@ public sealed partial class RaftNode
     private HardState _previousHardState;
     private SoftState _previousSoftState;
     private Ready? _outstanding;
-    private readonly List<Entry> _committedScratch = [];
+    // Buffers behind Ready.Entries and Ready.CommittedEntries, reused so that a Ready allocates nothing per entry.
+    private readonly List<Entry> _readyEntries = [];
+    private readonly List<Entry> _readyCommitted = [];
+    private EntryList? _readyEntriesView;
+    private EntryList? _readyCommittedView;
 
     /// <summary>Whether <see cref="GetReady"/> has anything for the host.</summary>
     public bool HasReady
@@ -48,7 +52,7 @@ public sealed partial class RaftNode
         {
             SoftState = soft != _previousSoftState ? soft : null,
             HardState = hard != _previousHardState ? hard : null,
-            Entries = _log.Unstable.CopyEntries(),
+            Entries = UnstableEntries(),
             Snapshot = _log.PendingSnapshot,
             Messages = _messages,
             MessagesAfterPersist = _messagesAfterPersist,
@@ -65,26 +69,36 @@ public sealed partial class RaftNode
         return ready;
     }
 
-    private Entry[] NextCommittedEntries()
+    private EntryList UnstableEntries()
+    {
+        if (_log.Unstable.IsEmpty)
+        {
+            return EntryList.Empty;
+        }
+        _log.Unstable.CopyTo(_readyEntries);
+        return _readyEntriesView ??= new EntryList(_readyEntries);
+    }
+
+    private EntryList NextCommittedEntries()
     {
         var from = Math.Max(_log.Applied + 1, _log.FirstIndex);
         if (!_log.HasNextCommittedEntries(from))
         {
-            return [];
+            return EntryList.Empty;
         }
-        _committedScratch.Clear();
-        if (_log.Slice(from, _log.Committed + 1, _config.MaxCommittedBytesPerReady, _committedScratch) != LogRead.Ok)
+        _readyCommitted.Clear();
+        if (_log.Slice(from, _log.Committed + 1, _config.MaxCommittedBytesPerReady, _readyCommitted) != LogRead.Ok)
         {
             throw new InvalidOperationException($"committed entries [{from}, {_log.Committed}] are not readable: {_log}");
         }
         if (Role == RaftRole.Leader)
         {
-            foreach (var entry in _committedScratch)
+            foreach (var entry in _readyCommitted)
             {
                 _uncommittedBytes = Math.Max(0, _uncommittedBytes - entry.Data.Length);
             }
         }
-        return _committedScratch.ToArray();
+        return _readyCommittedView ??= new EntryList(_readyCommitted);
     }
 
     /// <summary>The host has persisted, sent and applied <paramref name="ready"/>.</summary>

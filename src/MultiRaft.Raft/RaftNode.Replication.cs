@@ -4,6 +4,8 @@ namespace MultiRaft.Raft;
 
 public sealed partial class RaftNode
 {
+    private Entry[] _lastSentBatch = [];
+
     private void AppendToLog(Entry entry)
     {
         _log.Append([entry]);
@@ -43,7 +45,7 @@ public sealed partial class RaftNode
         {
             return false;
         }
-        var batch = entries.ToArray();
+        var batch = ShareableBatch(entries);
         var lastIndex = prevIndex + (ulong)batch.Length;
         long bytes = 0;
         foreach (var entry in batch)
@@ -65,6 +67,26 @@ public sealed partial class RaftNode
         });
         pr.SentEntries(batch.Length, lastIndex, bytes);
         return true;
+    }
+
+    /// <summary>
+    /// The entries as an array for a message. Followers that are in step get the same entries in the same
+    /// Ready, so the array built for one is reused for the next: messages never modify their entries, and
+    /// a leader never rewrites its own log, so equal first index, count and last term mean equal entries.
+    /// </summary>
+    private Entry[] ShareableBatch(List<Entry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return [];
+        }
+        var last = _lastSentBatch;
+        if (last.Length == entries.Count && last[0].Index == entries[0].Index && last[^1].Term == entries[^1].Term && last[^1].Index == entries[^1].Index)
+        {
+            return last;
+        }
+        _lastSentBatch = entries.ToArray();
+        return _lastSentBatch;
     }
 
     private bool SendSnapshot(ulong to, Progress pr)

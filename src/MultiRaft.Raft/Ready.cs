@@ -21,8 +21,9 @@ public sealed class Ready
     /// <summary>Set when term, vote or commit changed since the last Ready.</summary>
     public HardState? HardState { get; internal init; }
 
-    /// <summary>Entries to append to stable storage (replacing any conflicting suffix).</summary>
-    public Entry[] Entries { get; internal init; } = [];
+    /// <summary>Entries to append to stable storage (replacing any conflicting suffix). A reused buffer:
+    /// valid until the next GetReady.</summary>
+    public EntryList Entries { get; internal init; } = EntryList.Empty;
 
     /// <summary>A snapshot from the leader to install, replacing log and state machine.</summary>
     public Snapshot? Snapshot { get; internal init; }
@@ -33,8 +34,9 @@ public sealed class Ready
     /// <summary>Messages that may only be sent after this Ready's state is durable.</summary>
     public List<Message> MessagesAfterPersist { get; internal init; } = [];
 
-    /// <summary>Committed entries to apply to the state machine, in index order.</summary>
-    public Entry[] CommittedEntries { get; internal init; } = [];
+    /// <summary>Committed entries to apply to the state machine, in index order. A reused buffer: valid
+    /// until the next GetReady.</summary>
+    public EntryList CommittedEntries { get; internal init; } = EntryList.Empty;
 
     public List<ReadState> ReadStates { get; internal init; } = [];
 

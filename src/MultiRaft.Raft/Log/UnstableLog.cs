@@ -52,7 +52,12 @@ internal sealed class UnstableLog
         return true;
     }
 
-    public Entry[] CopyEntries() => _entries.ToArray();
+    /// <summary>Copies the unstable entries into <paramref name="into"/> (cleared first).</summary>
+    public void CopyTo(List<Entry> into)
+    {
+        into.Clear();
+        into.AddRange(_entries);
+    }
 
     /// <summary>The host persisted entries up to (index, term); drop them unless they were since replaced.</summary>
     public void StableTo(ulong index, ulong term)
