@@ -72,6 +72,8 @@ internal sealed class InMemoryGroup
             foreach (var message in _delivering)
             {
                 _nodes[(int)message.To - 1].Step(message);
+                // Delivered exactly once, as over a real transport: the pooled entries can go back.
+                message.ReleaseEntries();
             }
         }
     }

@@ -41,7 +41,27 @@ public sealed class Message
     /// ReadIndexResponse: the read index.</summary>
     public ulong Index { get; init; }
 
-    public Entry[] Entries { get; init; } = [];
+    private EntryBatch? _batch;
+
+    /// <summary>Append: the entries to append after (Index, LogTerm).</summary>
+    public ReadOnlyMemory<Entry> Entries { get; init; }
+
+    /// <summary>Set by the leader when the entries live in a pooled batch (see <see cref="ReleaseEntries"/>).</summary>
+    internal EntryBatch? Batch
+    {
+        init
+        {
+            _batch = value;
+            Entries = value?.Memory ?? default;
+        }
+    }
+
+    /// <summary>
+    /// Hands the entries' pooled buffer back once this message has been delivered and stepped (or serialized)
+    /// for the last time; the message must not be read afterwards. Optional: without it the buffer is simply
+    /// garbage collected. Never call it on a message that may still be delivered again.
+    /// </summary>
+    public void ReleaseEntries() => Interlocked.Exchange(ref _batch, null)?.Release();
 
     /// <summary>Leader's commit index, capped at what the receiver is known to (or will) hold.</summary>
     public ulong Commit { get; init; }

@@ -46,6 +46,8 @@ public sealed partial class RaftNode
         {
             BroadcastAppend();
         }
+        // The messages hold their own references; the next Ready builds new batches.
+        ReleaseLastSentBatch();
         var soft = CurrentSoftState;
         var hard = CurrentHardState;
         var ready = new Ready

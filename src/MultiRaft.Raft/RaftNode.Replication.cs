@@ -4,7 +4,7 @@ namespace MultiRaft.Raft;
 
 public sealed partial class RaftNode
 {
-    private Entry[] _lastSentBatch = [];
+    private EntryBatch? _lastSentBatch;
 
     private void AppendToLog(Entry entry)
     {
@@ -46,9 +46,10 @@ public sealed partial class RaftNode
             return false;
         }
         var batch = ShareableBatch(entries);
-        var lastIndex = prevIndex + (ulong)batch.Length;
+        var count = batch?.Count ?? 0;
+        var lastIndex = prevIndex + (ulong)count;
         long bytes = 0;
-        foreach (var entry in batch)
+        foreach (var entry in entries)
         {
             bytes += entry.SizeBytes;
         }
@@ -60,33 +61,41 @@ public sealed partial class RaftNode
             Term = Term,
             Index = prevIndex,
             LogTerm = prevTerm,
-            Entries = batch,
+            Batch = batch?.AddReference(),
             // Never tell a follower to commit beyond what this message leaves it holding.
             Commit = Math.Min(_log.Committed, lastIndex),
             TickStamp = _ticks,
         });
-        pr.SentEntries(batch.Length, lastIndex, bytes);
+        pr.SentEntries(count, lastIndex, bytes);
         return true;
     }
 
     /// <summary>
-    /// The entries as an array for a message. Followers that are in step get the same entries in the same
-    /// Ready, so the array built for one is reused for the next: messages never modify their entries, and
-    /// a leader never rewrites its own log, so equal first index, count and last term mean equal entries.
+    /// The entries as a batch for a message. Followers that are in step get the same entries in the same
+    /// Ready, so the batch built for one is reused for the next: messages never modify their entries, and a
+    /// leader never rewrites its own log, so equal first index, count and last term mean equal entries. The
+    /// leader holds one reference to its latest batch until the next Ready.
     /// </summary>
-    private Entry[] ShareableBatch(List<Entry> entries)
+    private EntryBatch? ShareableBatch(List<Entry> entries)
     {
         if (entries.Count == 0)
         {
-            return [];
+            return null;
         }
         var last = _lastSentBatch;
-        if (last.Length == entries.Count && last[0].Index == entries[0].Index && last[^1].Term == entries[^1].Term && last[^1].Index == entries[^1].Index)
+        if (last is not null && last.Count == entries.Count && last.First.Index == entries[0].Index && last.Last.Term == entries[^1].Term)
         {
             return last;
         }
-        _lastSentBatch = entries.ToArray();
+        ReleaseLastSentBatch();
+        _lastSentBatch = new EntryBatch(entries);
         return _lastSentBatch;
+    }
+
+    private void ReleaseLastSentBatch()
+    {
+        _lastSentBatch?.Release();
+        _lastSentBatch = null;
     }
 
     private bool SendSnapshot(ulong to, Progress pr)
@@ -137,7 +146,7 @@ public sealed partial class RaftNode
             Send(new Message { Type = MessageType.AppendResponse, To = m.From, From = Id, Term = Term, Index = _log.Committed, TickStamp = m.TickStamp });
             return;
         }
-        var lastNew = _log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries);
+        var lastNew = _log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries.Span);
         if (lastNew is { } last)
         {
             Send(new Message { Type = MessageType.AppendResponse, To = m.From, From = Id, Term = Term, Index = last, TickStamp = m.TickStamp });

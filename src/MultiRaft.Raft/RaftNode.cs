@@ -198,7 +198,7 @@ public sealed partial class RaftNode
         _pendingConfIndex = 0;
         _uncommittedBytes = 0;
         _appendsPending = false;
-        _lastSentBatch = [];
+        ReleaseLastSentBatch();
         _readIndexQueue.Clear();
         _readsAwaitingTermCommit.Clear();
     }
