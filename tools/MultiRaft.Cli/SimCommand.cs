@@ -17,36 +17,6 @@ internal static class SimCommand
         };
         var nodes = new Option<int?>("--nodes") { Description = "initial voters (default: 3 or 5, chosen by seed)" };
         var traceLines = new Option<int>("--trace-lines") { Description = "lines of trace to print for the first failing seed", DefaultValueFactory = _ => 120 };
-        seeds.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() <= 0)
-            {
-                r.AddError("--seeds must be a positive number");
-            }
-        });
-        start.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--start must not be negative");
-            }
-        });
-        nodes.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is { } n && (n < 1 || n > 9))
-            {
-                r.AddError("--nodes must be between 1 and 9");
-            }
-        });
-        scenario.Validators.Add(r =>
-        {
-            var name = r.GetValueOrDefault<string?>();
-            if (name is not null && Scenario.All.All(s => s.Name != name))
-            {
-                r.AddError($"unknown scenario '{name}'; known: {string.Join(", ", Scenario.All.Select(s => s.Name))}");
-            }
-        });
-
         var command = new Command("sim", """
             Run the deterministic Raft simulator: a group of in-memory nodes under a seeded schedule of message
             loss, duplication, reordering, partitions, crash-restarts, membership changes, leader transfers and
@@ -59,13 +29,28 @@ internal static class SimCommand
         };
         command.SetAction(parse =>
         {
+            // Range checks live here rather than in option validators: those also run on values the parser
+            // could not convert, which it already reports by itself.
             var name = parse.GetValue(scenario);
+            var count = parse.GetValue(seeds);
+            var first = parse.GetValue(start);
+            var voters = parse.GetValue(nodes);
+            var error = count <= 0 ? "--seeds must be a positive number"
+                : first < 0 || (long)first + count > int.MaxValue ? "--start must be >= 0 and --start + --seeds must fit in a 32-bit seed"
+                : voters is < 1 or > 9 ? "--nodes must be between 1 and 9"
+                : name is not null && Scenario.All.All(s => s.Name != name) ? $"unknown scenario '{name}'; known: {string.Join(", ", Scenario.All.Select(s => s.Name))}"
+                : null;
+            if (error is not null)
+            {
+                Console.Error.WriteLine($"error: {error}");
+                return 2;
+            }
             var settings = new SimulationSettings
             {
                 Scenario = name is null ? null : Scenario.ByName(name),
-                Nodes = parse.GetValue(nodes),
+                Nodes = voters,
             };
-            return Run(parse.GetValue(start), parse.GetValue(seeds), settings, parse.GetValue(traceLines));
+            return Run(first, count, settings, Math.Max(0, parse.GetValue(traceLines)));
         });
         return command;
     }
