@@ -143,7 +143,9 @@ public sealed partial class RaftNode
 
     /// <summary>Starts an election (or a pre-election first, with PreVote). A transfer skips the pre-vote
     /// and is granted by voters that still see a live leader, since that leader asked for it.</summary>
-    private void Campaign(bool transfer)
+    /// <remarks>After a won pre-vote the election itself runs with <paramref name="preVoteWon"/>: it skips a
+    /// second pre-vote but is not a transfer, so voters that hear from a live leader still refuse it.</remarks>
+    private void Campaign(bool transfer, bool preVoteWon = false)
     {
         if (!Promotable)
         {
@@ -154,7 +156,7 @@ public sealed partial class RaftNode
             // The committed configuration may differ from the one we would count votes with.
             return;
         }
-        var preVote = _config.PreVote && !transfer;
+        var preVote = _config.PreVote && !transfer && !preVoteWon;
         ulong term;
         MessageType type;
         if (preVote)
@@ -175,7 +177,7 @@ public sealed partial class RaftNode
             // A single-voter group wins at once.
             if (preVote)
             {
-                Campaign(transfer: true);
+                Campaign(transfer: false, preVoteWon: true);
             }
             else
             {
@@ -243,7 +245,10 @@ public sealed partial class RaftNode
                     case Quorum.VoteResult.Won:
                         if (Role == RaftRole.PreCandidate)
                         {
-                            Campaign(transfer: true);
+                            // Not transfer: true, which marked the vote requests LeaderTransfer and so made voters
+                            // grant them despite a live leader's lease (a voter may have granted the pre-vote and
+                            // acked a leader since), breaking lease reads (found by LinearizableReadTests).
+                            Campaign(transfer: false, preVoteWon: true);
                         }
                         else
                         {

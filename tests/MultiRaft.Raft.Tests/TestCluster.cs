@@ -71,6 +71,21 @@ internal sealed class TestCluster
 
     public void Allow(MessageType type) => _droppedTypes.Remove(type);
 
+    /// <summary>Messages matching this filter (after cuts and drops) are not delivered but kept in
+    /// <see cref="Held"/>, so a test can deliver them later, out of order, with <see cref="Release"/>.</summary>
+    public Func<Message, bool>? Hold { get; set; }
+
+    public List<Message> Held { get; } = [];
+
+    /// <summary>Delivers a held message now (ignoring cuts and drops) and runs the group until quiet.</summary>
+    public void Release(Message message)
+    {
+        Held.Remove(message);
+        Delivered.Add(message);
+        _peers[message.To].Node.Step(message);
+        Deliver();
+    }
+
     /// <summary>Makes <paramref name="id"/> campaign and runs the group until quiet.</summary>
     public void Elect(ulong id)
     {
@@ -105,7 +120,9 @@ internal sealed class TestCluster
                     outbox.AddRange(peer.HandleReady());
                 }
             }
-            if (outbox.Count == 0)
+            // A Ready can produce work for the next one without sending anything (a single-voter leader commits
+            // in Advance), so the group is quiet only when no node has a Ready left either.
+            if (outbox.Count == 0 && !_peers.Values.Any(p => p.Node.HasReady))
             {
                 return;
             }
@@ -113,6 +130,11 @@ internal sealed class TestCluster
             {
                 if (_cut.Contains((message.From, message.To)) || _droppedTypes.Contains(message.Type) || !_peers.TryGetValue(message.To, out var target))
                 {
+                    continue;
+                }
+                if (Hold?.Invoke(message) == true)
+                {
+                    Held.Add(message);
                     continue;
                 }
                 Delivered.Add(message);
@@ -135,6 +157,9 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
 
     public List<ReadState> ReadStates { get; } = [];
 
+    /// <summary>The configuration after each conf change this peer applied, in order.</summary>
+    public List<ConfState> ConfStates { get; } = [];
+
     /// <summary>Persists, applies and advances one Ready; returns the messages to deliver (all of them,
     /// since persistence here is immediate).</summary>
     public List<Message> HandleReady()
@@ -153,7 +178,7 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
         {
             if (entry.Type == EntryType.ConfChange)
             {
-                Node.ApplyConfChange(ConfChange.Decode(entry.Data.Span));
+                ConfStates.Add(Node.ApplyConfChange(ConfChange.Decode(entry.Data.Span)));
             }
             else if (!entry.Data.IsEmpty)
             {
