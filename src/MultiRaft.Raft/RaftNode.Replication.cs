@@ -146,6 +146,14 @@ public sealed partial class RaftNode
             Send(new Message { Type = MessageType.AppendResponse, To = m.From, From = Id, Term = Term, Index = _log.Committed, TickStamp = m.TickStamp });
             return;
         }
+        if (m.Index == 0 && IsUninitialized)
+        {
+            // A peer created empty (to be added to the group) knows no configuration. Replaying the log from
+            // the start would apply its conf changes to an empty configuration, and a node that believes it
+            // is the only voter can elect itself. It takes a snapshot first, which carries the configuration.
+            Send(new Message { Type = MessageType.AppendResponse, To = m.From, From = Id, Term = Term, Index = 0, Reject = true, TickStamp = m.TickStamp });
+            return;
+        }
         var lastNew = _log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries.Span);
         if (lastNew is { } last)
         {
@@ -212,6 +220,18 @@ public sealed partial class RaftNode
 
     private void HandleAppendResponse(Message m, Progress pr)
     {
+        if (m.Reject && m.Index == 0)
+        {
+            // Only a peer that has never been initialized rejects the very start of the log (term 0 at index 0
+            // matches everywhere else): it must learn the configuration from a snapshot. Without a snapshot
+            // to send, it waits for the next heartbeat round rather than ping-ponging probes.
+            pr.BecomeProbe();
+            if (!SendSnapshot(m.From, pr))
+            {
+                pr.ProbeSent = true;
+            }
+            return;
+        }
         if (m.Reject)
         {
             var nextProbe = m.RejectHint;

@@ -306,15 +306,17 @@ public sealed partial class RaftNode
     /// Each of those voters, with CheckQuorum, refuses to vote for anyone else for an election timeout
     /// (ElectionTicks of its own ticks) after receiving that message, so no other leader can exist yet.
     /// Clock-drift assumption: over one lease, no voter's ticks run faster than the leader's by more than a
-    /// factor of ElectionTicks / LeaseTicks (10/9 by default, i.e. about 11% drift). The lease is void while
-    /// a leader transfer is in progress (the target campaigns at once, bypassing the voters' wait), and until
-    /// an entry of this leader's term commits.
+    /// factor of ElectionTicks / LeaseTicks (10/9 by default, i.e. about 11% drift). A voter that restarts
+    /// refuses votes for an election timeout, since it forgot when it last acknowledged a leader. The lease is
+    /// void while a leader transfer is in progress (the target campaigns at once, bypassing the voters' wait)
+    /// and for an election timeout after one aborts, and until an entry of this leader's term commits.
+    /// Assumed: a TimeoutNow is not delayed in the network by more than that election timeout.
     /// </summary>
     public bool HasValidLease
     {
         get
         {
-            if (Role != RaftRole.Leader || !_config.LeaseRead || !_config.CheckQuorum || LeadTransferee != None)
+            if (Role != RaftRole.Leader || !_config.LeaseRead || !_config.CheckQuorum || LeadTransferee != None || _ticks < _leaseVoidUntilTick)
             {
                 return false;
             }

@@ -85,7 +85,10 @@ public sealed partial class RaftNode
         return true;
     }
 
-    private bool InLease() => _config.CheckQuorum && LeaderId != None && _electionElapsed < _config.ElectionTicks;
+    /// <summary>Whether a leader may be counting on us: we heard from one within an election timeout, or we
+    /// restarted less than an election timeout ago and cannot tell.</summary>
+    private bool InLease() =>
+        _config.CheckQuorum && ((LeaderId != None && _electionElapsed < _config.ElectionTicks) || _ticks < _restartQuietTicks);
 
     private void HandleVoteRequest(Message m)
     {

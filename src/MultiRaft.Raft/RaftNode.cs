@@ -28,6 +28,8 @@ public sealed partial class RaftNode
     private int _heartbeatElapsed;
     private int _randomizedElectionTimeout;
     private ulong _ticks;
+    private readonly ulong _restartQuietTicks;
+    private ulong _leaseVoidUntilTick;
     private ulong _pendingConfIndex;
     private long _uncommittedBytes;
     private bool _appendsPending;
@@ -53,6 +55,9 @@ public sealed partial class RaftNode
             Term = hardState.Term;
             Vote = hardState.Vote;
         }
+        // A node restarting into an existing group (it has seen a term) does not know whether a leader's lease
+        // still counts on its earlier acknowledgement, so it refuses to vote for one election timeout.
+        _restartQuietTicks = hardState.Term > 0 ? (ulong)config.ElectionTicks : 0;
         if (config.Applied > 0)
         {
             _log.AppliedTo(Math.Min(config.Applied, _log.Committed));
@@ -101,6 +106,9 @@ public sealed partial class RaftNode
 
     private SoftState CurrentSoftState => new(LeaderId, Role);
 
+    /// <summary>Created empty and not yet given a configuration by a snapshot.</summary>
+    private bool IsUninitialized => _tracker.Config.Voters.Incoming.Count == 0 && _tracker.Config.Learners.Count == 0 && _log.LastIndex == 0;
+
     /// <summary>Whether this node may campaign: a voter, not waiting for a snapshot to land.</summary>
     private bool Promotable => _tracker.Progress.ContainsKey(Id) && !IsLearner && !_log.HasPendingSnapshot;
 
@@ -142,8 +150,11 @@ public sealed partial class RaftNode
             }
             if (LeadTransferee != None)
             {
-                // The transfer did not finish within an election timeout: resume normal service.
+                // The transfer did not finish within an election timeout: resume normal service. Its
+                // TimeoutNow may still be in flight and would let the target win past our lease, so the
+                // lease stays void for another election timeout.
                 LeadTransferee = None;
+                _leaseVoidUntilTick = _ticks + (ulong)_config.ElectionTicks;
             }
             // A leave-joint proposal refused earlier (e.g. during a transfer) is retried here, and so is
             // handing off leadership after our own removal.
