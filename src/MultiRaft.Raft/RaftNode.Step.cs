@@ -283,9 +283,18 @@ public sealed partial class RaftNode
                 pr.RecentActive = true;
                 pr.ProbeSent = false;
                 pr.AckedTickStamp = Math.Max(pr.AckedTickStamp, m.TickStamp);
+                if (pr.State == Tracker.ProgressState.Replicate && pr.Inflights.Full)
+                {
+                    // The follower is alive but our window is full: the appends in it may all have been
+                    // lost. Free one slot so the next append goes out; if there is a gap the follower
+                    // rejects it and we fall back to probing instead of stalling forever.
+                    pr.Inflights.FreeFirstOne();
+                }
                 if (pr.Match < _log.LastIndex)
                 {
-                    SendAppend(m.From, pr, sendIfEmpty: false);
+                    // Even when everything was already sent (Next is past the end), send: an append that
+                    // was lost leaves a gap that only a (possibly empty) append can reveal.
+                    SendAppend(m.From, pr, sendIfEmpty: true);
                 }
                 if (m.Context != 0)
                 {

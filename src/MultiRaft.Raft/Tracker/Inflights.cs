@@ -53,6 +53,15 @@ public sealed class Inflights
         }
     }
 
+    /// <summary>Frees the oldest inflight append, whatever its index.</summary>
+    public void FreeFirstOne()
+    {
+        if (Count > 0)
+        {
+            FreeLE(_indexes[_start]);
+        }
+    }
+
     public void Reset()
     {
         Count = 0;
