@@ -207,6 +207,33 @@ public class CommitTests
     }
 
     [Fact]
+    public void Restarted_node_whose_last_commit_index_write_was_not_synced_does_not_apply_entries_twice()
+    {
+        // A commit-only hard state change need not be synced (MustSync is false), while the application
+        // may persist its applied index durably: after a crash the persisted commit can lag what was applied.
+        var cluster = new TestCluster(3, seed: 9);
+        cluster.Elect(1);
+        for (var i = 0; i < 4; i++)
+        {
+            cluster[1].Propose($"c{i}");
+        }
+        cluster.Deliver();
+        var storage = cluster[2].Storage;
+        var appliedIndex = cluster[2].Node.AppliedIndex;
+        Assert.Equal(5UL, appliedIndex);
+        storage.SetHardState(storage.HardState with { Commit = 2 }); // the unsynced commit write was lost
+
+        cluster.Restart(2, c => c with { Applied = appliedIndex });
+        Assert.Equal((appliedIndex, appliedIndex), (cluster[2].Node.AppliedIndex, cluster[2].Node.CommitIndex));
+        cluster.TickAll(3);
+        cluster[1].Propose("after-restart");
+        cluster.Deliver();
+
+        Assert.Equal(["after-restart"], cluster[2].AppliedCommands); // not c1, c2, c3 a second time
+        Assert.All(cluster[2].Applied, e => Assert.True(e.Index > appliedIndex));
+    }
+
+    [Fact]
     public void Restarted_node_without_an_applied_index_replays_the_committed_log_in_order_from_the_start()
     {
         var cluster = new TestCluster(3, seed: 9);
