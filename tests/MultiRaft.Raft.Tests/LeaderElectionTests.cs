@@ -76,6 +76,26 @@ public class LeaderElectionTests
     }
 
     [Fact]
+    public void Candidate_does_not_count_vote_grants_from_an_earlier_term()
+    {
+        var storage = MemoryStorage.WithVoters(Three);
+        var node = Drive.Node(1, storage, Drive.Plain);
+        node.Campaign();
+        node.Step(Drive.Vote(2, 1, 1, granted: false));
+        node.Step(Drive.Vote(3, 1, 1, granted: false));
+        node.Campaign(); // second election, term 2
+        Drive.Flush(node, storage);
+        Assert.Equal((RaftRole.Candidate, 2UL), (node.Role, node.Term));
+
+        node.Step(Drive.Vote(2, 1, 1)); // a delayed grant for the term-1 election
+        node.Step(Drive.Vote(3, 1, 1));
+
+        Assert.Equal((RaftRole.Candidate, 2UL), (node.Role, node.Term));
+        node.Step(Drive.Vote(2, 1, 2));
+        Assert.Equal(RaftRole.Leader, node.Role);
+    }
+
+    [Fact]
     public void Election_timeouts_are_randomized_across_nodes_within_one_to_two_election_timeouts()
     {
         var timeouts = new List<int>();
