@@ -60,6 +60,13 @@ public sealed partial class RaftNode
         _restartQuietTicks = hardState.Term > 0 ? (ulong)config.ElectionTicks : 0;
         if (config.Applied > 0)
         {
+            // The host applies only committed entries, so all it applied is committed, even when its last
+            // commit-index write (not synced: MustSync ignores commit changes) was lost in a crash. Clamping
+            // Applied down to the persisted commit would hand those entries out to be applied a second time.
+            if (config.Applied > _log.Committed && config.Applied <= _log.LastIndex)
+            {
+                _log.CommitTo(config.Applied);
+            }
             _log.AppliedTo(Math.Min(config.Applied, _log.Committed));
         }
         BecomeFollower(Term, None);
