@@ -47,10 +47,12 @@ public sealed partial class RaftNode
         RestoreConfig(confState);
         if (!hardState.IsEmpty)
         {
-            if (hardState.Commit < _log.Committed || hardState.Commit > _log.LastIndex)
+            if (hardState.Commit > _log.LastIndex)
             {
-                throw new InvalidOperationException($"persisted commit {hardState.Commit} is outside the log [{_log.Committed}, {_log.LastIndex}]");
+                throw new InvalidOperationException($"persisted commit {hardState.Commit} is beyond the last index {_log.LastIndex}: the log lost durable entries");
             }
+            // A persisted commit below the snapshot index is possible (commit-only writes are not synced);
+            // the snapshot's index, already committed, stands then.
             _log.CommitTo(hardState.Commit);
             Term = hardState.Term;
             Vote = hardState.Vote;

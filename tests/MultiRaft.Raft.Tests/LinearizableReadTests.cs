@@ -117,12 +117,7 @@ public class LinearizableReadTests
     [Fact]
     public void A_leader_with_a_valid_lease_answers_ReadIndex_at_once_without_a_heartbeat_round()
     {
-        var cluster = new TestCluster(3);
-        cluster.Elect(1);
-        cluster.ProposeAll(cluster[1], "a");
-        cluster.TickAll(2);
-        var leader = cluster[1];
-        Assert.True(leader.Node.HasValidLease);
+        var cluster = WithLeaseHolder(out var leader);
 
         leader.Node.ReadIndex(9);
         var sent = leader.HandleReady();

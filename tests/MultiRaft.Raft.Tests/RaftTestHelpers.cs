@@ -46,37 +46,6 @@ internal static class RaftTestHelpers
         return term;
     }
 
-    /// <summary>Drives a node the way <see cref="TestPeer.HandleReady"/> does (persist, apply conf changes,
-    /// advance) and returns every message it emitted.</summary>
-    public static List<Message> Drain(RaftNode node, MemoryStorage storage)
-    {
-        var messages = new List<Message>();
-        while (node.HasReady)
-        {
-            var ready = node.GetReady();
-            if (ready.Snapshot is { } snapshot)
-            {
-                storage.ApplySnapshot(snapshot);
-            }
-            storage.Append(ready.Entries);
-            if (ready.HardState is { } hard)
-            {
-                storage.SetHardState(hard);
-            }
-            foreach (var entry in ready.CommittedEntries)
-            {
-                if (entry.Type == EntryType.ConfChange)
-                {
-                    node.ApplyConfChange(ConfChange.Decode(entry.Data.Span));
-                }
-            }
-            messages.AddRange(ready.Messages);
-            messages.AddRange(ready.MessagesAfterPersist);
-            node.Advance(ready);
-        }
-        return messages;
-    }
-
     public static RaftNode NewNode(ulong id, MemoryStorage storage, Func<RaftConfig, RaftConfig>? configure = null)
     {
         var config = new RaftConfig { Id = id, Storage = storage, Random = new Random(7 + (int)id) };
@@ -84,4 +53,30 @@ internal static class RaftTestHelpers
     }
 
     public static ConfState Voters(params ulong[] ids) => ConfState.OfVoters(ids);
+
+    /// <summary>A 3-node group whose leader, node 1, has committed an entry of its term and holds a valid lease.</summary>
+    public static TestCluster WithLeaseHolder(out TestPeer leader)
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.ProposeAll(cluster[1], "a");
+        cluster.TickAll(2);
+        leader = cluster[1];
+        Assert.True(leader.Node.HasValidLease);
+        return cluster;
+    }
+
+    /// <summary>What every host does first with a Ready: make its snapshot, entries and hard state durable.</summary>
+    public static void Persist(this MemoryStorage storage, Ready ready)
+    {
+        if (ready.Snapshot is { } snapshot)
+        {
+            storage.ApplySnapshot(snapshot);
+        }
+        storage.Append(ready.Entries);
+        if (ready.HardState is { } hard)
+        {
+            storage.SetHardState(hard);
+        }
+    }
 }

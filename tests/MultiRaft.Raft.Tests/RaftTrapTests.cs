@@ -57,12 +57,7 @@ public class RaftTrapTests
     [Fact]
     public void Lease_reads_stop_at_once_when_the_leader_starts_a_leader_transfer()
     {
-        var cluster = new TestCluster(3);
-        cluster.Elect(1);
-        cluster.ProposeAll(cluster[1], "a");
-        cluster.TickAll(2);
-        var leader = cluster[1];
-        Assert.True(leader.Node.HasValidLease);
+        var cluster = WithLeaseHolder(out var leader);
 
         leader.Node.TransferLeader(2);
 

@@ -60,15 +60,7 @@ internal static class Drive
     /// <summary>Persists one Ready (as the host must before sending MessagesAfterPersist) and advances it.</summary>
     public static List<Message> Persist(RaftNode node, MemoryStorage storage, Ready ready, List<Entry>? applied = null)
     {
-        if (ready.Snapshot is { } snapshot)
-        {
-            storage.ApplySnapshot(snapshot);
-        }
-        storage.Append(ready.Entries);
-        if (ready.HardState is { } hard)
-        {
-            storage.SetHardState(hard);
-        }
+        storage.Persist(ready);
         foreach (var entry in ready.CommittedEntries)
         {
             applied?.Add(entry);

@@ -165,15 +165,7 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
     public List<Message> HandleReady()
     {
         var ready = Node.GetReady();
-        if (ready.Snapshot is { } snapshot)
-        {
-            Storage.ApplySnapshot(snapshot);
-        }
-        Storage.Append(ready.Entries);
-        if (ready.HardState is { } hard)
-        {
-            Storage.SetHardState(hard);
-        }
+        Storage.Persist(ready);
         foreach (var entry in ready.CommittedEntries)
         {
             if (entry.Type == EntryType.ConfChange)
