@@ -1,0 +1,278 @@
+using FASTER.core;
+using MultiRaft.Raft;
+
+namespace MultiRaft.Storage.RaftLog;
+
+/// <summary>
+/// One FasterLog per store holding the Raft logs of all its regions, like TiKV's raft-engine. Writes of many
+/// regions go in one <see cref="LogWriteBatch"/>; <see cref="Sync"/> makes everything written so far durable
+/// with one group commit. Each region has an in-memory index (entry → record address) and a cache of recent
+/// entries; the index is rebuilt on <see cref="Open"/> by scanning the log, and a damaged record (bad
+/// checksum) ends the scan: it and everything after it are cut off, never loaded.
+/// Thread-safe: one lock orders writes, reads and purges; a batch is never split by a concurrent commit.
+/// </summary>
+public sealed partial class RaftLogEngine : IDisposable
+{
+    private const string ManifestFile = "MULTIRAFT-RAFTLOG";
+    private const string CommitDirectory = "log-commits";
+
+    private readonly RaftLogEngineOptions _options;
+    private readonly FasterLogSettings _settings;
+    private readonly FasterLog _log;
+    private readonly Dictionary<ulong, RegionLog> _regions = [];
+    private readonly Lock _gate = new();
+    private readonly CutoffRanges _cutoffs;
+    private byte[] _scratch = new byte[64 * 1024];
+    private EntryLocation[] _locationScratch = new EntryLocation[256];
+    private int[] _offsetScratch = new int[256];
+    private bool _disposed;
+
+    private RaftLogEngine(RaftLogEngineOptions options)
+    {
+        _options = options;
+        var manifest = Path.Combine(options.Directory, ManifestFile);
+        var fresh = !File.Exists(manifest);
+        if (fresh && Directory.Exists(options.Directory) && Directory.EnumerateFileSystemEntries(options.Directory).Any())
+        {
+            throw new StorageException($"{options.Directory} is not empty and holds no MultiRaft log: refusing to use it");
+        }
+        Directory.CreateDirectory(options.Directory);
+        var hadCommits = Directory.Exists(Path.Combine(options.Directory, CommitDirectory))
+            && Directory.EnumerateFiles(Path.Combine(options.Directory, CommitDirectory), "*", SearchOption.AllDirectories).Any();
+        _settings = new FasterLogSettings(options.Directory, deleteDirOnDispose: false)
+        {
+            PageSizeBits = options.PageSizeBits,
+            MemorySizeBits = options.MemorySizeBits,
+            SegmentSizeBits = options.SegmentSizeBits,
+            TryRecoverLatest = true,
+            RemoveOutdatedCommits = true,
+            AutoRefreshSafeTailAddress = false,
+        };
+        _log = new FasterLog(_settings);
+        if (hadCommits && _log.TailAddress <= _log.BeginAddress && _log.CommittedUntilAddress <= _log.BeginAddress)
+        {
+            // FasterLog opens an empty log when it cannot use the commit metadata; that would look like a
+            // store that lost every region. Stop instead.
+            Dispose();
+            throw new StorageException($"{options.Directory} has committed log data but recovery found none");
+        }
+        if (fresh)
+        {
+            File.WriteAllText(manifest, "MultiRaft raft log, format 1\n");
+        }
+        _cutoffs = new CutoffRanges(Path.Combine(options.Directory, "CUTOFF"));
+        try
+        {
+            Recover();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens (recovering) or creates the log in <see cref="RaftLogEngineOptions.Directory"/>.</summary>
+    public static RaftLogEngine Open(RaftLogEngineOptions options)
+    {
+        options.Validate();
+        return new RaftLogEngine(options);
+    }
+
+    /// <summary>Where a damaged record cut the log on some restart (empty when none ever was).</summary>
+    public IReadOnlyList<(long From, long To)> CutOffRanges => _cutoffs.Ranges;
+
+    public IReadOnlyCollection<ulong> Regions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _regions.Keys];
+            }
+        }
+    }
+
+    /// <summary>Adds the batch to the log (not yet durable: see <see cref="Sync"/>) and to the index. The
+    /// whole batch is checked first; a bad one changes nothing.</summary>
+    public void Write(LogWriteBatch batch)
+    {
+        Validate(batch);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            foreach (var (region, snapshot) in batch.Snapshots)
+            {
+                WriteBase(Region(region), snapshot.Index, snapshot.Term, snapshot);
+            }
+            foreach (var (region, entries) in batch.Entries)
+            {
+                AppendEntries(Region(region), entries, cache: true);
+            }
+            foreach (var (region, state) in batch.HardStates)
+            {
+                WriteHardState(Region(region), state);
+            }
+            var durable = _log.CommittedUntilAddress;
+            foreach (var (region, _) in batch.Entries)
+            {
+                _regions[region].TrimCache(_options.CacheBytesPerRegion, durable);
+            }
+        }
+    }
+
+    /// <summary>Makes everything written so far durable: one commit (one fsync) for all regions.</summary>
+    public void Sync()
+    {
+        long until;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            until = _log.TailAddress;
+            _log.Commit(spinWait: false);
+        }
+        _log.WaitForCommit(until);
+    }
+
+    /// <summary>Discards <paramref name="region"/>'s entries up to <paramref name="compactTo"/>. The caller
+    /// guarantees the state machine has durably applied them. Durable with the next <see cref="Sync"/>.</summary>
+    public void Compact(ulong region, ulong compactTo)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!_regions.TryGetValue(region, out var log) || compactTo <= log.Offset)
+            {
+                return;
+            }
+            if (compactTo > log.LastIndex)
+            {
+                throw new ArgumentOutOfRangeException(nameof(compactTo), $"region {region}: compact to {compactTo} beyond last index {log.LastIndex}");
+            }
+            log.TryTerm(compactTo, out var term);
+            WriteCompact(log, compactTo, term);
+        }
+    }
+
+    /// <summary>Forgets <paramref name="region"/> (its peer was destroyed). Durable with the next <see cref="Sync"/>.</summary>
+    public void RemoveRegion(ulong region)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (_regions.Remove(region))
+            {
+                var record = Scratch(LogRecord.HeaderBytes);
+                _log.Enqueue(record.AsSpan(0, LogRecord.WriteTombstone(record, region)));
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
+        _log.Dispose();
+        _settings.Dispose();
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private RegionLog Region(ulong id)
+    {
+        if (!_regions.TryGetValue(id, out var log))
+        {
+            log = new RegionLog(id);
+            _regions[id] = log;
+        }
+        return log;
+    }
+
+    private void Validate(LogWriteBatch batch)
+    {
+        foreach (var (region, entries) in batch.Entries)
+        {
+            foreach (var entry in entries)
+            {
+                if (entry.Data.Length > _options.MaxEntryBytes)
+                {
+                    throw new ArgumentException($"region {region}: entry {entry.Index} has {entry.Data.Length} bytes, over the {_options.MaxEntryBytes}-byte limit of one log page");
+                }
+            }
+        }
+        foreach (var (region, snapshot) in batch.Snapshots)
+        {
+            if (LogRecord.BaseSize(snapshot) > _options.MaxRecordBytes)
+            {
+                throw new ArgumentException($"region {region}: snapshot metadata is too large for one log page");
+            }
+        }
+    }
+
+    /// <summary>Writes entries as records of at most half a page each (a record must fit in one page).</summary>
+    private void AppendEntries(RegionLog region, ReadOnlySpan<Entry> entries, bool cache)
+    {
+        while (!entries.IsEmpty)
+        {
+            var length = LogRecord.HeaderBytes + LogRecord.EntriesPrefixBytes;
+            var count = 0;
+            while (count < entries.Length && (count == 0 || length + LogRecord.EntrySize(entries[count]) <= _options.MaxRecordBytes))
+            {
+                length += LogRecord.EntrySize(entries[count]);
+                count++;
+            }
+            var chunk = entries[..count];
+            var record = Scratch(length);
+            if (_offsetScratch.Length < count)
+            {
+                _offsetScratch = new int[Math.Max(count, _offsetScratch.Length * 2)];
+                _locationScratch = new EntryLocation[_offsetScratch.Length];
+            }
+            var written = LogRecord.WriteEntries(record, region.Id, chunk, _offsetScratch);
+            var address = _log.Enqueue(record.AsSpan(0, written));
+            for (var i = 0; i < count; i++)
+            {
+                _locationScratch[i] = new EntryLocation(address, _offsetScratch[i], LogRecord.EntrySize(chunk[i]), chunk[i].Term, chunk[i].Type);
+            }
+            if (!region.AppendEntries(chunk, _locationScratch.AsSpan(0, count), cache))
+            {
+                throw new InvalidOperationException($"region {region.Id}: entries from {chunk[0].Index} leave a gap after last index {region.LastIndex}");
+            }
+            entries = entries[count..];
+        }
+    }
+
+    private void WriteHardState(RegionLog region, HardState state)
+    {
+        var record = Scratch(LogRecord.HeaderBytes + 24);
+        region.SetHardState(state, _log.Enqueue(record.AsSpan(0, LogRecord.WriteHardState(record, region.Id, state))));
+    }
+
+    private void WriteBase(RegionLog region, ulong offset, ulong offsetTerm, SnapshotMetadata snapshot)
+    {
+        var record = Scratch(LogRecord.BaseSize(snapshot));
+        var length = LogRecord.WriteBase(record, region.Id, offset, offsetTerm, snapshot);
+        region.Rebase(offset, offsetTerm, snapshot, _log.Enqueue(record.AsSpan(0, length)));
+    }
+
+    private void WriteCompact(RegionLog region, ulong compactTo, ulong term)
+    {
+        var record = Scratch(LogRecord.HeaderBytes + 16);
+        region.Compact(compactTo, term, _log.Enqueue(record.AsSpan(0, LogRecord.WriteCompact(record, region.Id, compactTo, term))));
+    }
+
+    private byte[] Scratch(int length)
+    {
+        if (_scratch.Length < length)
+        {
+            _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
+        }
+        return _scratch;
+    }
+}
