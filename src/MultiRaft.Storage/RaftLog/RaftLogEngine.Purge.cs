@@ -72,6 +72,6 @@ public sealed partial class RaftLogEngine
     {
         var until = _log.TailAddress;
         _log.Commit(spinWait: false);
-        _log.WaitForCommit(until);
+        WaitUntilDurable(until);
     }
 }

@@ -131,8 +131,12 @@ public sealed partial class RaftLogEngine : IDisposable
             until = _log.TailAddress;
             _log.Commit(spinWait: false);
         }
-        _log.WaitForCommit(until);
+        WaitUntilDurable(until);
     }
+
+    /// <summary>Blocks until the log is durable up to <paramref name="address"/>. Waits on FasterLog's commit
+    /// event rather than its spin-wait, which on a small machine starves the very thread doing the flush.</summary>
+    private void WaitUntilDurable(long address) => _log.WaitForCommitAsync(address).AsTask().GetAwaiter().GetResult();
 
     /// <summary>Discards <paramref name="region"/>'s entries up to <paramref name="compactTo"/>. The caller
     /// guarantees the state machine has durably applied them. Durable with the next <see cref="Sync"/>.</summary>

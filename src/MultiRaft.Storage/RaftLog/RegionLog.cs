@@ -169,13 +169,13 @@ internal sealed class RegionLog
         {
             return;
         }
+        var cacheFirst = LastIndex + 1 - (ulong)_cache.Count;
         var count = (int)Math.Min(compactTo - Offset, (ulong)_locations.Count);
         for (var i = 0; i < count; i++)
         {
             LiveBytes -= _locations[i].Size;
         }
         _locations.RemoveRange(0, count);
-        var cacheFirst = LastIndex + 1 - (ulong)_cache.Count;
         Offset = compactTo;
         OffsetTerm = term;
         BaseAddress = address;
