@@ -47,6 +47,7 @@ public sealed partial class RaftLogEngine : IDisposable
             TryRecoverLatest = true,
             RemoveOutdatedCommits = true,
             AutoRefreshSafeTailAddress = false,
+            FastCommitMode = options.FastCommit,
         };
         _log = new FasterLog(_settings);
         if (hadCommits && _log.TailAddress <= _log.BeginAddress && _log.CommittedUntilAddress <= _log.BeginAddress)

@@ -51,6 +51,8 @@ public class RaftLogEngineTests
         fx.Write(1, MakeEntries(1, 5, 1), new HardState(1, 1, 5));
         fx.Write(1, MakeEntries(6, 5, 1), new HardState(1, 1, 10), sync: false);
         Assert.Equal(10UL, fx.Engine.LastIndex(1));
+        // FasterLog reads only committed records; unsynced entries are served from the cache.
+        AssertSame(MakeEntries(1, 10, 1), fx.Read(1, 1, 11));
 
         fx.Reopen();
 
