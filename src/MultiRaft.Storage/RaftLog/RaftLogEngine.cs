@@ -19,6 +19,7 @@ public sealed partial class RaftLogEngine : IDisposable
     private readonly RaftLogEngineOptions _options;
     private readonly FasterLogSettings _settings;
     private readonly FasterLog _log;
+    private readonly IDevice _device;
     private readonly Dictionary<ulong, RegionLog> _regions = [];
     private readonly Lock _gate = new();
     private readonly CutoffRanges _cutoffs;
@@ -39,8 +40,13 @@ public sealed partial class RaftLogEngine : IDisposable
         Directory.CreateDirectory(options.Directory);
         var hadCommits = Directory.Exists(Path.Combine(options.Directory, CommitDirectory))
             && Directory.EnumerateFiles(Path.Combine(options.Directory, CommitDirectory), "*", SearchOption.AllDirectories).Any();
-        _settings = new FasterLogSettings(options.Directory, deleteDirOnDispose: false)
+        // Preallocated segments: appends then never extend a file, which would add a metadata journal
+        // commit to every sync (measured: about a third of the sync time on this machine).
+        _device = Devices.CreateLogDevice(Path.Combine(options.Directory, "fasterlog.log"), preallocateFile: true);
+        _settings = new FasterLogSettings
         {
+            LogDevice = _device,
+            LogCommitDir = Path.Combine(options.Directory, CommitDirectory),
             PageSizeBits = options.PageSizeBits,
             MemorySizeBits = options.MemorySizeBits,
             SegmentSizeBits = options.SegmentSizeBits,
@@ -185,6 +191,7 @@ public sealed partial class RaftLogEngine : IDisposable
         }
         _log.Dispose();
         _settings.Dispose();
+        _device.Dispose();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
