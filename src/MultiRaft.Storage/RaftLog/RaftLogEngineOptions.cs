@@ -16,9 +16,9 @@ public sealed record RaftLogEngineOptions
     /// truncated: smaller segments reclaim sooner, larger ones mean fewer files.</summary>
     public int SegmentSizeBits { get; init; } = 26;
 
-    /// <summary>FasterLog's fast commit: the commit record goes into the log itself instead of a metadata
-    /// file. Off by default: measured no faster here, and noisier (see the README).</summary>
-    public bool FastCommit { get; init; }
+    /// <summary>FasterLog's fast commit: the commit record goes into the log itself instead of a new metadata
+    /// file per sync. On by default: measured 10–60% faster per synced entry here (see the README).</summary>
+    public bool FastCommit { get; init; } = true;
 
     /// <summary>Recent entries kept in memory per region (bytes of entry data); older entries are read from the log.</summary>
     public long CacheBytesPerRegion { get; init; } = 1024 * 1024;
