@@ -41,7 +41,9 @@ public sealed partial class RaftLogEngine
             if (newBegin > _log.BeginAddress)
             {
                 _log.TruncateUntil(newBegin);
-                CommitAndWait();
+                // A strong commit: an ordinary one with no new records may be skipped, and the truncation
+                // (which is what deletes the old segment files) would wait for the next write.
+                _log.CommitStrongly(out _, out _, spinWait: true);
             }
             return new PurgeResult(_log.BeginAddress, rewritten, mustCompact);
         }
