@@ -9,7 +9,8 @@ public sealed partial class RaftLogEngine
     /// entries) still sits there is rewritten at the tail if its live entries are at most
     /// <paramref name="maxRewriteBytes"/>; larger ones are returned in <see cref="PurgeResult.MustCompact"/>
     /// and hold the begin address back until they compact. So an idle region never pins the disk, and a
-    /// lagging one costs at most one bounded rewrite. Ends with a sync; space comes back per segment file.
+    /// lagging one costs at most one bounded rewrite. Ends with a sync; space comes back per segment file,
+    /// which FasterLog deletes in the background shortly after.
     /// </summary>
     public PurgeResult Purge(long maxRewriteBytes)
     {
