@@ -1,0 +1,105 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using MultiRaft.Transport.Framing;
+
+namespace MultiRaft.Transport.Connections;
+
+/// <summary>
+/// Frames over one byte stream (a TCP connection): a pipe reader that hands each whole frame to a callback
+/// without copying, and a pipe writer that batches frames until <see cref="FlushAsync"/>. A frame error ends
+/// <see cref="ReadFramesAsync"/> with its reason; the caller closes this connection, nothing else.
+/// </summary>
+public sealed class FrameChannel : IAsyncDisposable
+{
+    private readonly Stream _stream;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly int _maxFrameBytes;
+
+    public FrameChannel(Stream stream, int maxFrameBytes)
+    {
+        _stream = stream;
+        _maxFrameBytes = maxFrameBytes;
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+    }
+
+    /// <summary>Reads frames until the peer closes, <paramref name="onFrame"/> returns false, cancellation, or
+    /// a malformed frame; returns why it stopped (null for a clean end).</summary>
+    public async Task<string?> ReadFramesAsync(Func<FrameKind, ReadOnlySequence<byte>, bool> onFrame, CancellationToken cancellation)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await _reader.ReadAsync(cancellation).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var stopped = false;
+                try
+                {
+                    while (FrameCodec.TryRead(ref buffer, _maxFrameBytes, out var kind, out var payload))
+                    {
+                        if (!onFrame(kind, payload))
+                        {
+                            stopped = true;
+                            return null;
+                        }
+                    }
+                }
+                finally
+                {
+                    // Consumed up to `buffer`. Stopping early leaves the rest unexamined, so the next read
+                    // sees frames already buffered instead of waiting for more bytes.
+                    if (stopped)
+                    {
+                        _reader.AdvanceTo(buffer.Start);
+                    }
+                    else
+                    {
+                        _reader.AdvanceTo(buffer.Start, result.Buffer.End);
+                    }
+                }
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return buffer.IsEmpty ? null : "connection closed inside a frame";
+                }
+            }
+        }
+        catch (FrameException e)
+        {
+            return e.Message;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        catch (IOException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Reads exactly one frame (the handshake), or null if the connection ended or misbehaved first.</summary>
+    public async Task<(FrameKind Kind, byte[] Payload)?> ReadOneAsync(CancellationToken cancellation)
+    {
+        (FrameKind, byte[])? frame = null;
+        await ReadFramesAsync((kind, payload) =>
+        {
+            frame = (kind, payload.ToArray());
+            return false;
+        }, cancellation).ConfigureAwait(false);
+        return frame;
+    }
+
+    /// <summary>Buffers one frame; it goes out with the next <see cref="FlushAsync"/>.</summary>
+    public void Write(FrameKind kind, ReadOnlySpan<byte> payload) => FrameCodec.Write(_writer, kind, payload);
+
+    public async ValueTask FlushAsync(CancellationToken cancellation) => await _writer.FlushAsync(cancellation).ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _writer.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}
