@@ -1,91 +1,43 @@
-using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
-using MessagePack;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using MultiRaft.Protocol;
 using MultiRaft.Transport.Framing;
 
 namespace MultiRaft.Transport.Connections;
 
 /// <summary>
-/// Accepts Raft connections from other stores: each must open with a handshake from this cluster and a
-/// compatible protocol version, then send frames of Raft message batches, which are handed to
-/// <c>onMessage</c> in order. A connection that breaks the protocol in any way is closed with a logged
-/// reason; the listener and its other connections keep serving.
+/// Accepts Raft connections from other stores and hands every message of every batch frame to
+/// <c>onMessage</c>, in the order sent. Anything but Raft batches after the handshake closes the connection.
 /// </summary>
 public sealed class RaftListener : IAsyncDisposable
 {
-    private readonly TransportOptions _options;
+    private readonly FramedListener _listener;
     private readonly Action<RaftEnvelope> _onMessage;
-    private readonly ILogger _logger;
-    private readonly TcpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _connections = [];
-    private Task _acceptLoop = Task.CompletedTask;
-    private long _refused;
 
     public RaftListener(TransportOptions options, IPEndPoint endpoint, Action<RaftEnvelope> onMessage, ILogger? logger = null)
     {
-        _options = options;
         _onMessage = onMessage;
-        _logger = logger ?? NullLogger.Instance;
-        _listener = new TcpListener(endpoint);
+        _listener = new FramedListener(options, endpoint, ServeAsync, logger);
     }
 
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;
+    public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
 
     /// <summary>Connections closed for a bad handshake or a bad frame.</summary>
-    public long RefusedConnections => Interlocked.Read(ref _refused);
+    public long RefusedConnections => _listener.RefusedConnections;
 
-    public void Start()
-    {
-        _listener.Start();
-        _acceptLoop = AcceptLoopAsync(_stop.Token);
-    }
+    public void Start() => _listener.Start();
 
-    private async Task AcceptLoopAsync(CancellationToken cancellation)
+    private async Task<string?> ServeAsync(FrameChannel channel, Handshake peer, CancellationToken cancellation)
     {
-        while (!cancellation.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptSocketAsync(cancellation).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                return;
-            }
-            socket.NoDelay = true;
-            lock (_connections)
-            {
-                _connections.RemoveAll(t => t.IsCompleted);
-                _connections.Add(ServeAsync(socket, cancellation));
-            }
-        }
-    }
-
-    private async Task ServeAsync(Socket socket, CancellationToken cancellation)
-    {
-        var remote = socket.RemoteEndPoint?.ToString() ?? "?";
-        await using var channel = new FrameChannel(new NetworkStream(socket, ownsSocket: true), _options.MaxFrameBytes);
-        var peer = await AcceptHandshakeAsync(channel, remote, cancellation).ConfigureAwait(false);
-        if (peer is null)
-        {
-            Interlocked.Increment(ref _refused);
-            return;
-        }
         string? error = null;
         var reason = await channel.ReadFramesAsync((kind, payload) =>
         {
             if (kind != FrameKind.RaftMessages)
             {
-                error = $"unexpected {kind} frame";
+                error = $"unexpected {kind} frame from store {peer.StoreId}";
                 return false;
             }
-            if (!TryDeserialize(payload, out RaftBatch? batch, out error))
+            if (!FramedListener.TryDeserialize(payload, out RaftBatch? batch, out error))
             {
                 return false;
             }
@@ -95,76 +47,8 @@ public sealed class RaftListener : IAsyncDisposable
             }
             return true;
         }, cancellation).ConfigureAwait(false);
-        reason ??= error;
-        if (reason is not null)
-        {
-            Interlocked.Increment(ref _refused);
-            _logger.LogWarning("closing Raft connection from store {Store} at {Remote}: {Reason}", peer.StoreId, remote, reason);
-        }
+        return reason ?? error;
     }
 
-    private async Task<Handshake?> AcceptHandshakeAsync(FrameChannel channel, string remote, CancellationToken cancellation)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        timeout.CancelAfter(_options.HandshakeTimeout);
-        var frame = await channel.ReadOneAsync(timeout.Token).ConfigureAwait(false);
-        var reason = CheckHandshake(frame, out var hello);
-        if (reason is not null)
-        {
-            _logger.LogWarning("refusing Raft connection from {Remote}: {Reason}", remote, reason);
-            return null;
-        }
-        channel.Write(FrameKind.HandshakeAccepted, ProtocolSerializer.Serialize(new Handshake(Handshake.CurrentVersion, _options.ClusterId, _options.StoreId)));
-        await channel.FlushAsync(cancellation).ConfigureAwait(false);
-        return hello;
-    }
-
-    private string? CheckHandshake((FrameKind Kind, byte[] Payload)? frame, out Handshake? hello)
-    {
-        hello = null;
-        if (frame is not { Kind: FrameKind.Handshake } first)
-        {
-            return frame is null ? "no handshake" : $"{frame.Value.Kind} frame before the handshake";
-        }
-        if (!TryDeserialize(new ReadOnlySequence<byte>(first.Payload), out hello, out var error))
-        {
-            return error;
-        }
-        if (hello!.ProtocolVersion != Handshake.CurrentVersion)
-        {
-            return $"protocol version {hello.ProtocolVersion}, expected {Handshake.CurrentVersion}";
-        }
-        return hello.ClusterId != _options.ClusterId ? $"cluster {hello.ClusterId}, this is cluster {_options.ClusterId}" : null;
-    }
-
-    private static bool TryDeserialize<T>(in ReadOnlySequence<byte> payload, out T? value, out string? error)
-        where T : class
-    {
-        try
-        {
-            value = ProtocolSerializer.Deserialize<T>(payload);
-            error = value is null ? $"empty {typeof(T).Name}" : null;
-            return value is not null;
-        }
-        catch (MessagePackSerializationException e)
-        {
-            value = null;
-            error = $"malformed {typeof(T).Name}: {e.Message}";
-            return false;
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        await _acceptLoop.ConfigureAwait(false);
-        Task[] connections;
-        lock (_connections)
-        {
-            connections = [.. _connections];
-        }
-        await Task.WhenAll(connections).ConfigureAwait(false);
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 }

@@ -77,7 +77,7 @@ public sealed class RaftSender : IAsyncDisposable
             try
             {
                 await using var channel = new FrameChannel(await _connect(cancellation).ConfigureAwait(false), _options.MaxFrameBytes);
-                await HandshakeAsync(channel, cancellation).ConfigureAwait(false);
+                await ClientHandshake.PerformAsync(channel, _options, _toStore, cancellation).ConfigureAwait(false);
                 Interlocked.Increment(ref _connections);
                 backoff = _options.ReconnectBackoffMin;
                 while (await _queue.Reader.WaitToReadAsync(cancellation).ConfigureAwait(false))
@@ -111,24 +111,6 @@ public sealed class RaftSender : IAsyncDisposable
                 await DelayAsync(backoff, cancellation).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ReconnectBackoffMax.Ticks));
             }
-        }
-    }
-
-    private async Task HandshakeAsync(FrameChannel channel, CancellationToken cancellation)
-    {
-        channel.Write(FrameKind.Handshake, ProtocolSerializer.Serialize(new Handshake(Handshake.CurrentVersion, _options.ClusterId, _options.StoreId)));
-        await channel.FlushAsync(cancellation).ConfigureAwait(false);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        timeout.CancelAfter(_options.HandshakeTimeout);
-        var reply = await channel.ReadOneAsync(timeout.Token).ConfigureAwait(false);
-        if (reply is not { Kind: FrameKind.HandshakeAccepted } accepted)
-        {
-            throw new TransportException($"store {_toStore} refused the handshake");
-        }
-        var peer = ProtocolSerializer.Deserialize<Handshake>(new ReadOnlySequence<byte>(accepted.Payload));
-        if (peer.StoreId != _toStore || peer.ClusterId != _options.ClusterId)
-        {
-            throw new TransportException($"expected store {_toStore} of cluster {_options.ClusterId}, reached store {peer.StoreId} of cluster {peer.ClusterId}");
         }
     }
 

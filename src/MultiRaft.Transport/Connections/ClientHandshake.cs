@@ -1,0 +1,30 @@
+using System.Buffers;
+using MultiRaft.Protocol;
+using MultiRaft.Transport.Framing;
+
+namespace MultiRaft.Transport.Connections;
+
+/// <summary>The connecting side of the handshake: introduce ourselves, then check who answered.</summary>
+public static class ClientHandshake
+{
+    /// <summary>Sends our handshake and waits for the acceptance; throws <see cref="TransportException"/> if
+    /// the peer refuses, or is not <paramref name="expectedStore"/> of our cluster (any store when null).</summary>
+    public static async Task<Handshake> PerformAsync(FrameChannel channel, TransportOptions options, ulong? expectedStore, CancellationToken cancellation)
+    {
+        channel.Write(FrameKind.Handshake, ProtocolSerializer.Serialize(new Handshake(Handshake.CurrentVersion, options.ClusterId, options.StoreId)));
+        await channel.FlushAsync(cancellation).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(options.HandshakeTimeout);
+        var reply = await channel.ReadOneAsync(timeout.Token).ConfigureAwait(false);
+        if (reply is not { Kind: FrameKind.HandshakeAccepted } accepted)
+        {
+            throw new TransportException($"the peer refused the handshake (expected store {expectedStore?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any"})");
+        }
+        var peer = ProtocolSerializer.Deserialize<Handshake>(new ReadOnlySequence<byte>(accepted.Payload));
+        if (peer.ClusterId != options.ClusterId || (expectedStore is { } store && peer.StoreId != store))
+        {
+            throw new TransportException($"expected store {expectedStore} of cluster {options.ClusterId}, reached store {peer.StoreId} of cluster {peer.ClusterId}");
+        }
+        return peer;
+    }
+}
