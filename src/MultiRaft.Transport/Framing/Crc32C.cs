@@ -23,14 +23,4 @@ public static class Crc32C
         }
         return crc;
     }
-
-    public static uint Compute(in System.Buffers.ReadOnlySequence<byte> data)
-    {
-        var crc = uint.MaxValue;
-        foreach (var segment in data)
-        {
-            crc = Append(crc, segment.Span);
-        }
-        return ~crc;
-    }
 }

@@ -4,7 +4,8 @@ using System.Buffers.Binary;
 namespace MultiRaft.Transport.Framing;
 
 /// <summary>
-/// The wire frame: <c>[payload length: 4][kind: 1][CRC-32C of the payload: 4][payload]</c>, little-endian.
+/// The wire frame: <c>[payload length: 4][kind: 1][CRC-32C: 4][payload]</c>, little-endian; the checksum
+/// covers the length, the kind and the payload, so a damaged header is caught as surely as a damaged body.
 /// The length comes first and is checked against the limit before anything is buffered, so a hostile or
 /// broken peer cannot make the reader hold more than one maximum frame.
 /// </summary>
@@ -18,7 +19,7 @@ public static class FrameCodec
         var header = writer.GetSpan(HeaderBytes);
         BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
         header[4] = (byte)kind;
-        BinaryPrimitives.WriteUInt32LittleEndian(header[5..], Crc32C.Compute(payload));
+        BinaryPrimitives.WriteUInt32LittleEndian(header[5..], ~Crc32C.Append(Crc32C.Append(uint.MaxValue, header[..5]), payload));
         writer.Advance(HeaderBytes);
         writer.Write(payload);
     }
@@ -54,7 +55,12 @@ public static class FrameCodec
         }
         payload = buffer.Slice(HeaderBytes, length);
         var expected = BinaryPrimitives.ReadUInt32LittleEndian(header[5..]);
-        if (Crc32C.Compute(payload) != expected)
+        var crc = Crc32C.Append(uint.MaxValue, header[..5]);
+        foreach (var segment in payload)
+        {
+            crc = Crc32C.Append(crc, segment.Span);
+        }
+        if (~crc != expected)
         {
             throw new FrameException($"frame checksum mismatch ({(FrameKind)rawKind}, {length} bytes)");
         }

@@ -111,13 +111,18 @@ public sealed class RpcClient : IAsyncDisposable
             }
             if (_pending.TryRemove(response!.Id, out var answer))
             {
-                if (response.Status == RpcStatus.Ok)
+                switch (response.Status)
                 {
-                    answer.TrySetResult(response.Body);
-                }
-                else
-                {
-                    answer.TrySetException(new RpcRemoteException(response.Status, response.Error ?? ""));
+                    case RpcStatus.Ok:
+                        answer.TrySetResult(response.Body);
+                        break;
+                    case RpcStatus.DeadlineExceeded:
+                        // The server gave up at the same deadline the caller set: to the caller, a timeout.
+                        answer.TrySetException(new RpcTimeoutException(response.Error ?? "deadline exceeded"));
+                        break;
+                    default:
+                        answer.TrySetException(new RpcRemoteException(response.Status, response.Error ?? ""));
+                        break;
                 }
             }
             return true;
