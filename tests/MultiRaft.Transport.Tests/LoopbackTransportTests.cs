@@ -68,6 +68,32 @@ public class LoopbackTransportTests
     }
 
     [Fact]
+    public async Task Large_messages_are_split_across_frames_under_the_limit_and_an_oversized_one_is_dropped()
+    {
+        var received = new ConcurrentQueue<RaftEnvelope>();
+        var small = Options(2) with { MaxFrameBytes = 1024 * 1024 };
+        await using var listener = new RaftListener(small, new IPEndPoint(IPAddress.Loopback, 0), received.Enqueue);
+        listener.Start();
+        var unreachable = new ConcurrentBag<RaftEnvelope>();
+        await using var sender = new RaftSender(small with { StoreId = 1 }, 2, ConnectTo(() => listener.LocalEndPoint), unreachable.Add);
+
+        RaftEnvelope Big(ulong index, int bytes) => new(1, 1, 2, new Message { Type = MessageType.Append, From = 1, To = 2, Index = index, Entries = new Entry[] { new(1, index, new byte[bytes]) } });
+        for (ulong i = 0; i < 100; i++)
+        {
+            sender.TrySend(Big(i, 64 * 1024));
+        }
+        sender.TrySend(Big(1000, 2 * 1024 * 1024));
+        sender.TrySend(Big(1001, 10));
+
+        await Eventually(() => received.Count == 101, $"{received.Count} of 101 arrived");
+        Assert.Equal([.. Enumerable.Range(0, 100).Select(i => (ulong)i), 1001UL], received.Select(e => e.Message.Index));
+        Assert.True(sender.Frames >= 7, $"{sender.Frames} frames: 6.4 MiB cannot fit in fewer 1 MiB frames");
+        Assert.Equal(1, sender.Dropped);
+        Assert.Contains(unreachable, e => e.Message.Index == 1000);
+        Assert.Equal(0, listener.RefusedConnections);
+    }
+
+    [Fact]
     public async Task A_full_queue_drops_and_counts_instead_of_blocking_and_undeliverable_messages_are_reported()
     {
         // Nobody listens on this port: the sender keeps failing to connect.

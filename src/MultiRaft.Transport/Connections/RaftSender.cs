@@ -83,9 +83,10 @@ public sealed class RaftSender : IAsyncDisposable
                 while (await _queue.Reader.WaitToReadAsync(cancellation).ConfigureAwait(false))
                 {
                     batch.Clear();
-                    while (batch.Count < _options.MaxMessagesPerFrame && _queue.Reader.TryRead(out var envelope))
+                    FillBatch(batch);
+                    if (batch.Count == 0)
                     {
-                        batch.Add(envelope);
+                        continue;
                     }
                     buffer.ResetWrittenCount();
                     ProtocolSerializer.Serialize(buffer, new RaftBatch([.. batch]));
@@ -112,6 +113,42 @@ public sealed class RaftSender : IAsyncDisposable
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ReconnectBackoffMax.Ticks));
             }
         }
+    }
+
+    /// <summary>Takes messages for one frame: up to the count limit and half the frame size (so the encoded
+    /// batch stays under the limit the receiver enforces). A message too big for any frame is dropped.</summary>
+    private void FillBatch(List<RaftEnvelope> batch)
+    {
+        var budget = _options.MaxFrameBytes / 2;
+        long bytes = 0;
+        while (batch.Count < _options.MaxMessagesPerFrame && _queue.Reader.TryPeek(out var next))
+        {
+            var size = EstimatedBytes(next);
+            if (size > budget)
+            {
+                _queue.Reader.TryRead(out _);
+                Interlocked.Increment(ref _dropped);
+                _onUnreachable(next);
+                continue;
+            }
+            if (batch.Count > 0 && bytes + size > budget)
+            {
+                return;
+            }
+            _queue.Reader.TryRead(out _);
+            batch.Add(next);
+            bytes += size;
+        }
+    }
+
+    private static long EstimatedBytes(RaftEnvelope envelope)
+    {
+        long bytes = 128;
+        foreach (var entry in envelope.Message.Entries.Span)
+        {
+            bytes += 32 + entry.Data.Length;
+        }
+        return bytes + (envelope.Message.Snapshot?.Data.Length ?? 0);
     }
 
     /// <summary>The failed batch and everything queued behind it cannot be delivered now: tell their groups.</summary>
