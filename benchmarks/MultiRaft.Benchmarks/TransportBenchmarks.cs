@@ -25,13 +25,6 @@ public class TransportBenchmarks
     private RaftEnvelope _small = null!;
     private RaftEnvelope _large = null!;
 
-    private static Func<CancellationToken, ValueTask<Stream>> ConnectTo(IPEndPoint endpoint) => async cancellation =>
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endpoint, cancellation);
-        return new NetworkStream(socket, ownsSocket: true);
-    };
-
     private static RaftEnvelope Envelope(int bytes) =>
         new(1, 1, 2, new Message { Type = MessageType.Append, From = 1, To = 2, Term = 1, Entries = new Entry[] { new(1, 1, new byte[bytes]) } });
 
@@ -43,13 +36,13 @@ public class TransportBenchmarks
         var options = new TransportOptions { ClusterId = 1, StoreId = 2, SendQueueCapacity = MessagesPerInvoke * 2 };
         _listener = new RaftListener(options, new IPEndPoint(IPAddress.Loopback, 0), _ => Interlocked.Increment(ref _received));
         _listener.Start();
-        _sender = new RaftSender(options with { StoreId = 1 }, 2, ConnectTo(_listener.LocalEndPoint));
+        _sender = new RaftSender(options with { StoreId = 1 }, 2, TcpConnector.To(_listener.LocalEndPoint));
         _server = new RpcServer(options, new IPEndPoint(IPAddress.Loopback, 0), new Dictionary<string, RpcHandler>
         {
             ["echo"] = (body, _) => ValueTask.FromResult(body.ToArray()),
         });
         _server.Start();
-        _client = await RpcClient.ConnectAsync(options with { StoreId = 0 }, ConnectTo(_server.LocalEndPoint), 2, default);
+        _client = await RpcClient.ConnectAsync(options with { StoreId = 0 }, TcpConnector.To(_server.LocalEndPoint), 2, default);
     }
 
     private void SendAndWait(RaftEnvelope envelope, int count)

@@ -87,12 +87,7 @@ public class ListenerFuzzTests
 
         await Blast(listener.LocalEndPoint, FrameKind.RaftMessages, 10_000, seed: 11);
 
-        await using var sender = new RaftSender(Options with { StoreId = 1 }, 2, async c =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(listener.LocalEndPoint, c);
-            return new NetworkStream(socket, ownsSocket: true);
-        });
+        await using var sender = new RaftSender(Options with { StoreId = 1 }, 2, TcpConnector.To(listener.LocalEndPoint));
         sender.TrySend(new RaftEnvelope(5, 1, 2, new Message { Type = MessageType.Heartbeat, To = 2, From = 1, Term = 4 }));
         for (var i = 0; i < 400 && !received.Any(e => e.RegionId == 5); i++)
         {
@@ -117,12 +112,7 @@ public class ListenerFuzzTests
 
         await Blast(server.LocalEndPoint, FrameKind.Request, 2_000, seed: 12);
 
-        await using var client = await RpcClient.ConnectAsync(Options with { StoreId = 0 }, async c =>
-        {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            await socket.ConnectAsync(server.LocalEndPoint, c);
-            return new NetworkStream(socket, ownsSocket: true);
-        }, 2, default);
+        await using var client = await RpcClient.ConnectAsync(Options with { StoreId = 0 }, TcpConnector.To(server.LocalEndPoint), 2, default);
         Assert.Equal([4, 2], await client.CallAsync("echo", [4, 2], TimeSpan.FromSeconds(5)));
     }
 }

@@ -21,21 +21,6 @@ public class LoopbackTransportTests
         ReconnectBackoffMax = TimeSpan.FromMilliseconds(100),
     };
 
-    private static Func<CancellationToken, ValueTask<Stream>> ConnectTo(Func<IPEndPoint> endpoint) => async cancellation =>
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(endpoint(), cancellation);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        return new NetworkStream(socket, ownsSocket: true);
-    };
-
     private static RaftEnvelope Envelope(ulong region, ulong sequence) =>
         new(region, 1, 2, new Message { Type = MessageType.Append, From = 1, To = 2, Term = 3, Index = sequence, Entries = new Entry[] { new(3, sequence + 1, new byte[100]) } });
 
@@ -54,7 +39,7 @@ public class LoopbackTransportTests
         var received = new ConcurrentQueue<RaftEnvelope>();
         await using var listener = new RaftListener(Options(2), new IPEndPoint(IPAddress.Loopback, 0), received.Enqueue);
         listener.Start();
-        await using var sender = new RaftSender(Options(1, queue: 20_000), 2, ConnectTo(() => listener.LocalEndPoint));
+        await using var sender = new RaftSender(Options(1, queue: 20_000), 2, TcpConnector.To(() => listener.LocalEndPoint));
 
         for (ulong i = 0; i < 10_000; i++)
         {
@@ -75,7 +60,7 @@ public class LoopbackTransportTests
         await using var listener = new RaftListener(small, new IPEndPoint(IPAddress.Loopback, 0), received.Enqueue);
         listener.Start();
         var unreachable = new ConcurrentBag<RaftEnvelope>();
-        await using var sender = new RaftSender(small with { StoreId = 1 }, 2, ConnectTo(() => listener.LocalEndPoint), unreachable.Add);
+        await using var sender = new RaftSender(small with { StoreId = 1 }, 2, TcpConnector.To(() => listener.LocalEndPoint), unreachable.Add);
 
         RaftEnvelope Big(ulong index, int bytes) => new(1, 1, 2, new Message { Type = MessageType.Append, From = 1, To = 2, Index = index, Entries = new Entry[] { new(1, index, new byte[bytes]) } });
         for (ulong i = 0; i < 100; i++)
@@ -102,7 +87,7 @@ public class LoopbackTransportTests
         var deadEndpoint = (IPEndPoint)probe.LocalEndpoint;
         probe.Stop();
         var unreachable = new ConcurrentBag<RaftEnvelope>();
-        await using var sender = new RaftSender(Options(1, queue: 100), 2, ConnectTo(() => deadEndpoint), unreachable.Add);
+        await using var sender = new RaftSender(Options(1, queue: 100), 2, TcpConnector.To(() => deadEndpoint), unreachable.Add);
 
         var accepted = 0;
         for (ulong i = 0; i < 1000; i++)
@@ -123,7 +108,7 @@ public class LoopbackTransportTests
         var received = new ConcurrentQueue<RaftEnvelope>();
         await using var listener = new RaftListener(Options(2), new IPEndPoint(IPAddress.Loopback, 0), received.Enqueue);
         listener.Start();
-        await using var stranger = new RaftSender(Options(1) with { ClusterId = 99 }, 2, ConnectTo(() => listener.LocalEndPoint));
+        await using var stranger = new RaftSender(Options(1) with { ClusterId = 99 }, 2, TcpConnector.To(() => listener.LocalEndPoint));
         stranger.TrySend(Envelope(1, 1));
 
         await Eventually(() => listener.RefusedConnections > 0, "the foreign handshake was not refused");
@@ -156,7 +141,7 @@ public class LoopbackTransportTests
         using var silent = new TcpClient();
         await silent.ConnectAsync(listener.LocalEndPoint);
 
-        await using var sender = new RaftSender(Options(1), 2, ConnectTo(() => listener.LocalEndPoint));
+        await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => listener.LocalEndPoint));
         sender.TrySend(Envelope(3, 42));
         await Eventually(() => received.Count == 1, "a well-formed sender was not served after the garbage");
         Assert.Equal(42UL, received.Single().Message.Index);
@@ -170,7 +155,7 @@ public class LoopbackTransportTests
         var first = new RaftListener(Options(2), new IPEndPoint(IPAddress.Loopback, 0), received.Enqueue);
         first.Start();
         var endpoint = first.LocalEndPoint;
-        await using var sender = new RaftSender(Options(1), 2, ConnectTo(() => endpoint));
+        await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => endpoint));
         sender.TrySend(Envelope(1, 1));
         await Eventually(() => received.Count == 1, "first message not delivered");
 

@@ -11,13 +11,6 @@ public class RpcTests
     private static readonly TransportOptions ServerOptions = new() { ClusterId = 7, StoreId = 9 };
     private static readonly TransportOptions ClientOptions = new() { ClusterId = 7, StoreId = 0 };
 
-    private static Func<CancellationToken, ValueTask<Stream>> ConnectTo(IPEndPoint endpoint) => async cancellation =>
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endpoint, cancellation);
-        return new NetworkStream(socket, ownsSocket: true);
-    };
-
     private static RpcServer Server(Dictionary<string, RpcHandler> handlers)
     {
         var server = new RpcServer(ServerOptions, new IPEndPoint(IPAddress.Loopback, 0), handlers);
@@ -47,7 +40,7 @@ public class RpcTests
     public async Task Many_concurrent_calls_on_one_connection_get_their_own_answers()
     {
         await using var server = Server(Handlers());
-        await using var client = await RpcClient.ConnectAsync(ClientOptions, ConnectTo(server.LocalEndPoint), 9, default);
+        await using var client = await RpcClient.ConnectAsync(ClientOptions, TcpConnector.To(server.LocalEndPoint), 9, default);
 
         var calls = Enumerable.Range(0, 1000).Select(async i =>
         {
@@ -63,7 +56,7 @@ public class RpcTests
     public async Task Failures_come_back_typed()
     {
         await using var server = Server(Handlers());
-        await using var client = await RpcClient.ConnectAsync(ClientOptions, ConnectTo(server.LocalEndPoint), null, default);
+        await using var client = await RpcClient.ConnectAsync(ClientOptions, TcpConnector.To(server.LocalEndPoint), null, default);
 
         var unknown = await Assert.ThrowsAsync<RpcRemoteException>(() => client.CallAsync("nope", [], TimeSpan.FromSeconds(5)));
         Assert.Equal(RpcStatus.UnknownMethod, unknown.Status);
@@ -80,7 +73,7 @@ public class RpcTests
     public async Task A_call_past_its_deadline_times_out_and_cancellation_is_honoured()
     {
         await using var server = Server(Handlers());
-        await using var client = await RpcClient.ConnectAsync(ClientOptions, ConnectTo(server.LocalEndPoint), 9, default);
+        await using var client = await RpcClient.ConnectAsync(ClientOptions, TcpConnector.To(server.LocalEndPoint), 9, default);
 
         await Assert.ThrowsAsync<RpcTimeoutException>(() => client.CallAsync("slow", [1], TimeSpan.FromMilliseconds(100)));
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
@@ -92,7 +85,7 @@ public class RpcTests
     public async Task Calls_in_flight_when_the_server_goes_away_fail_as_connection_errors()
     {
         var server = Server(Handlers());
-        var client = await RpcClient.ConnectAsync(ClientOptions, ConnectTo(server.LocalEndPoint), 9, default);
+        var client = await RpcClient.ConnectAsync(ClientOptions, TcpConnector.To(server.LocalEndPoint), 9, default);
         var pending = client.CallAsync("slow", [1], TimeSpan.FromSeconds(30));
         await Task.Delay(100);
 
@@ -107,8 +100,8 @@ public class RpcTests
     public async Task Connecting_to_the_wrong_store_or_cluster_fails_clearly()
     {
         await using var server = Server(Handlers());
-        var wrongStore = await Assert.ThrowsAsync<RpcConnectionException>(() => RpcClient.ConnectAsync(ClientOptions, ConnectTo(server.LocalEndPoint), 8, default));
+        var wrongStore = await Assert.ThrowsAsync<RpcConnectionException>(() => RpcClient.ConnectAsync(ClientOptions, TcpConnector.To(server.LocalEndPoint), 8, default));
         Assert.Contains("store 9", wrongStore.Message);
-        await Assert.ThrowsAsync<RpcConnectionException>(() => RpcClient.ConnectAsync(ClientOptions with { ClusterId = 1 }, ConnectTo(server.LocalEndPoint), null, default));
+        await Assert.ThrowsAsync<RpcConnectionException>(() => RpcClient.ConnectAsync(ClientOptions with { ClusterId = 1 }, TcpConnector.To(server.LocalEndPoint), null, default));
     }
 }
