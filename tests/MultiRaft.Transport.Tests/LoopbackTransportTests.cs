@@ -79,15 +79,14 @@ public class LoopbackTransportTests
     }
 
     [Fact]
-    public async Task A_full_queue_drops_and_counts_instead_of_blocking_and_undeliverable_messages_are_reported()
+    public async Task A_full_queue_drops_and_counts_instead_of_blocking()
     {
-        // Nobody listens on this port: the sender keeps failing to connect.
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var deadEndpoint = (IPEndPoint)probe.LocalEndpoint;
-        probe.Stop();
-        var unreachable = new ConcurrentBag<RaftEnvelope>();
-        await using var sender = new RaftSender(Options(1, queue: 100), 2, TcpConnector.To(() => deadEndpoint), unreachable.Add);
+        // A connection that never completes: nothing drains the queue.
+        await using var sender = new RaftSender(Options(1, queue: 100), 2, async cancellation =>
+        {
+            await Task.Delay(Timeout.Infinite, cancellation);
+            throw new InvalidOperationException("unreachable");
+        });
 
         var accepted = 0;
         for (ulong i = 0; i < 1000; i++)
@@ -95,11 +94,29 @@ public class LoopbackTransportTests
             accepted += sender.TrySend(Envelope(1, i)) ? 1 : 0;
         }
 
-        // Every refused message is counted; the queue held at most its capacity (plus what the failing
-        // connection loop had already taken off it).
-        Assert.Equal(1000 - accepted, sender.Dropped);
-        Assert.True(sender.Dropped >= 800, $"only {sender.Dropped} dropped with a queue of 100");
-        await Eventually(() => !unreachable.IsEmpty, "no message was reported unreachable");
+        Assert.Equal(100, accepted);
+        Assert.Equal(900, sender.Dropped);
+    }
+
+    [Fact]
+    public async Task Messages_for_a_store_that_cannot_be_reached_are_reported_unreachable()
+    {
+        // Nobody listens on this port: every connection attempt fails.
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var deadEndpoint = (IPEndPoint)probe.LocalEndpoint;
+        probe.Stop();
+        var unreachable = new ConcurrentBag<RaftEnvelope>();
+        await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => deadEndpoint), unreachable.Add);
+
+        for (ulong i = 0; i < 10; i++)
+        {
+            sender.TrySend(Envelope(7, i));
+        }
+
+        await Eventually(() => unreachable.Count == 10, $"{unreachable.Count} of 10 reported unreachable");
+        Assert.All(unreachable, e => Assert.Equal(7UL, e.RegionId));
+        Assert.Equal(0, sender.Connections);
     }
 
     [Fact]

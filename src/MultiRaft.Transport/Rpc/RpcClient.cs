@@ -14,7 +14,7 @@ public sealed class RpcClient : IAsyncDisposable
 {
     private readonly FrameChannel _channel;
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<byte[]>> _pending = new();
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CoalescingFrameWriter _writer;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _reader;
     private long _nextId;
@@ -23,6 +23,7 @@ public sealed class RpcClient : IAsyncDisposable
     private RpcClient(FrameChannel channel)
     {
         _channel = channel;
+        _writer = new CoalescingFrameWriter(channel);
         _reader = ReadAnswersAsync();
     }
 
@@ -75,23 +76,17 @@ public sealed class RpcClient : IAsyncDisposable
 
     private async Task SendAsync(RpcRequest request, CancellationToken cancellation)
     {
-        await _writeLock.WaitAsync(cancellation).ConfigureAwait(false);
+        if (_closedBecause is { } reason)
+        {
+            throw new RpcConnectionException($"connection closed: {reason}");
+        }
         try
         {
-            if (_closedBecause is { } reason)
-            {
-                throw new RpcConnectionException($"connection closed: {reason}");
-            }
-            _channel.Write(FrameKind.Request, ProtocolSerializer.Serialize(request));
-            await _channel.FlushAsync(cancellation).ConfigureAwait(false);
+            await _writer.WriteAsync(FrameKind.Request, ProtocolSerializer.Serialize(request), cancellation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
             throw new RpcConnectionException($"sending {request.Method} failed: {e.Message}", e);
-        }
-        finally
-        {
-            _writeLock.Release();
         }
     }
 
@@ -140,6 +135,6 @@ public sealed class RpcClient : IAsyncDisposable
         await _channel.DisposeAsync().ConfigureAwait(false);
         await _reader.ConfigureAwait(false);
         _stop.Dispose();
-        _writeLock.Dispose();
+        _writer.Dispose();
     }
 }

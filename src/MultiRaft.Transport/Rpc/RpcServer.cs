@@ -36,7 +36,7 @@ public sealed class RpcServer : IAsyncDisposable
 
     private async Task<string?> ServeAsync(FrameChannel channel, Handshake peer, CancellationToken cancellation)
     {
-        using var writeLock = new SemaphoreSlim(1, 1);
+        using var writer = new CoalescingFrameWriter(channel);
         var running = new List<Task>();
         string? error = null;
         var reason = await channel.ReadFramesAsync((kind, payload) =>
@@ -51,40 +51,31 @@ public sealed class RpcServer : IAsyncDisposable
                 return false;
             }
             running.RemoveAll(t => t.IsCompleted);
-            running.Add(HandleAsync(channel, writeLock, request!, cancellation));
+            running.Add(HandleAsync(writer, request!, cancellation));
             return true;
         }, cancellation).ConfigureAwait(false);
         await Task.WhenAll(running).ConfigureAwait(false);
         return reason ?? error;
     }
 
-    private async Task HandleAsync(FrameChannel channel, SemaphoreSlim writeLock, RpcRequest request, CancellationToken cancellation)
+    private async Task HandleAsync(CoalescingFrameWriter writer, RpcRequest request, CancellationToken cancellation)
     {
         var response = await InvokeAsync(request, cancellation).ConfigureAwait(false);
-        try
+        if (response is null)
         {
-            await writeLock.WaitAsync(cancellation).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return; // The server is stopping.
+            return; // The server is stopping: no answer; the caller sees the connection close.
         }
         try
         {
-            channel.Write(FrameKind.Response, ProtocolSerializer.Serialize(response));
-            await channel.FlushAsync(cancellation).ConfigureAwait(false);
+            await writer.WriteAsync(FrameKind.Response, ProtocolSerializer.Serialize(response), cancellation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
-            // The caller is gone; its call ends as unknown on its side.
-        }
-        finally
-        {
-            writeLock.Release();
+            // The caller is gone, or the server is stopping; the call ends as unknown on the caller's side.
         }
     }
 
-    private async Task<RpcResponse> InvokeAsync(RpcRequest request, CancellationToken cancellation)
+    private async Task<RpcResponse?> InvokeAsync(RpcRequest request, CancellationToken cancellation)
     {
         if (!_handlers.TryGetValue(request.Method, out var handler))
         {
@@ -98,6 +89,10 @@ public sealed class RpcServer : IAsyncDisposable
         try
         {
             return new RpcResponse(request.Id, RpcStatus.Ok, null, await handler(request.Body, deadline.Token).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return null;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
