@@ -175,7 +175,7 @@ public sealed partial class RaftNode
             term = Term;
         }
         _tracker.RecordVote(Id, true);
-        if (_tracker.TallyVotes().Result == Quorum.VoteResult.Won)
+        if (_tracker.TallyVotes() == Quorum.VoteResult.Won)
         {
             // A single-voter group wins at once.
             if (preVote)
@@ -243,7 +243,7 @@ public sealed partial class RaftNode
             case MessageType.RequestVoteResponse when Role == RaftRole.Candidate:
             case MessageType.RequestPreVoteResponse when Role == RaftRole.PreCandidate:
                 _tracker.RecordVote(m.From, !m.Reject);
-                switch (_tracker.TallyVotes().Result)
+                switch (_tracker.TallyVotes())
                 {
                     case Quorum.VoteResult.Won:
                         if (Role == RaftRole.PreCandidate)

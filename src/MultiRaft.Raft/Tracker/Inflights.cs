@@ -21,8 +21,6 @@ public sealed class Inflights
 
     public int Count { get; private set; }
 
-    public int Capacity => _indexes.Length;
-
     public bool Full => Count == _indexes.Length || (_maxBytes > 0 && _totalBytes >= _maxBytes);
 
     public void Add(ulong lastIndex, long bytes)

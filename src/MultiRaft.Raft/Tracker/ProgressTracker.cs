@@ -53,26 +53,8 @@ public sealed class ProgressTracker
 
     public void RecordVote(ulong id, bool granted) => _votes.TryAdd(id, granted);
 
-    public (int Granted, int Rejected, VoteResult Result) TallyVotes()
-    {
-        int granted = 0, rejected = 0;
-        foreach (var (id, vote) in _votes)
-        {
-            if (!Config.Voters.Contains(id))
-            {
-                continue;
-            }
-            if (vote)
-            {
-                granted++;
-            }
-            else
-            {
-                rejected++;
-            }
-        }
-        return (granted, rejected, Config.Voters.Tally(_voteOf));
-    }
+    /// <summary>The election's outcome so far under the current (possibly joint) configuration.</summary>
+    public VoteResult TallyVotes() => Config.Voters.Tally(_voteOf);
 
     /// <summary>Tallies acknowledgements of a read round using the same quorum rules as votes.</summary>
     public VoteResult TallyAcks(HashSet<ulong> acks) => Config.Voters.Tally(id => acks.Contains(id) ? true : null);

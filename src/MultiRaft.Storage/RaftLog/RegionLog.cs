@@ -42,19 +42,21 @@ internal sealed class RegionLog
 
     public long BaseAddress { get; private set; } = -1;
 
+    /// <summary>The lowest address of a record this region still needs (long.MaxValue if none).</summary>
     public long OldestLiveAddress
     {
         get
         {
             var oldest = long.MaxValue;
-            foreach (var address in new[] { HardStateAddress, BaseAddress, _locations.Count > 0 ? _locations[0].Address : -1 })
+            if (HardStateAddress >= 0)
             {
-                if (address >= 0 && address < oldest)
-                {
-                    oldest = address;
-                }
+                oldest = HardStateAddress;
             }
-            return oldest;
+            if (BaseAddress >= 0)
+            {
+                oldest = Math.Min(oldest, BaseAddress);
+            }
+            return _locations.Count > 0 ? Math.Min(oldest, _locations[0].Address) : oldest;
         }
     }
 
