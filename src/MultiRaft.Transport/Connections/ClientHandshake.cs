@@ -8,7 +8,9 @@ namespace MultiRaft.Transport.Connections;
 public static class ClientHandshake
 {
     /// <summary>Sends our handshake and waits for the acceptance; throws <see cref="TransportException"/> if
-    /// the peer refuses, or is not <paramref name="expectedStore"/> of our cluster (any store when null).</summary>
+    /// the peer refuses, or is not <paramref name="expectedStore"/> of our cluster (any store when null).
+    /// With <see cref="TransportOptions.DiscoverCluster"/> as our cluster id, any cluster is accepted: the
+    /// returned handshake names it.</summary>
     public static async Task<Handshake> PerformAsync(FrameChannel channel, TransportOptions options, ulong? expectedStore, CancellationToken cancellation)
     {
         channel.Write(FrameKind.Handshake, ProtocolSerializer.Serialize(new Handshake(Handshake.CurrentVersion, options.ClusterId, options.StoreId)));
@@ -21,7 +23,8 @@ public static class ClientHandshake
             throw new TransportException($"the peer refused the handshake (expected store {expectedStore?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any"})");
         }
         var peer = ProtocolSerializer.Deserialize<Handshake>(new ReadOnlySequence<byte>(accepted.Payload));
-        if (peer.ClusterId != options.ClusterId || (expectedStore is { } store && peer.StoreId != store))
+        var clusterMatches = peer.ClusterId == options.ClusterId || options.ClusterId == TransportOptions.DiscoverCluster;
+        if (!clusterMatches || (expectedStore is { } store && peer.StoreId != store))
         {
             throw new TransportException($"expected store {expectedStore} of cluster {options.ClusterId}, reached store {peer.StoreId} of cluster {peer.ClusterId}");
         }

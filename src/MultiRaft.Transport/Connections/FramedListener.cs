@@ -128,7 +128,8 @@ public sealed class FramedListener : IAsyncDisposable
         {
             return $"protocol version {hello.ProtocolVersion}, expected {Handshake.CurrentVersion}";
         }
-        return hello.ClusterId != _options.ClusterId ? $"cluster {hello.ClusterId}, this is cluster {_options.ClusterId}" : null;
+        var discovering = hello.ClusterId == TransportOptions.DiscoverCluster && _options.AcceptClusterDiscovery;
+        return hello.ClusterId != _options.ClusterId && !discovering ? $"cluster {hello.ClusterId}, this is cluster {_options.ClusterId}" : null;
     }
 
     /// <summary>Deserializes a frame payload; false with a reason for malformed input.</summary>

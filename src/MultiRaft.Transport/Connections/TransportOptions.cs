@@ -3,7 +3,14 @@ namespace MultiRaft.Transport.Connections;
 /// <summary>Settings shared by the listening and the sending side of the Raft transport.</summary>
 public sealed record TransportOptions
 {
+    /// <summary>A connecting side that does not know the cluster yet (a client asking PD) uses this id.</summary>
+    public const ulong DiscoverCluster = 0;
+
     public required ulong ClusterId { get; init; }
+
+    /// <summary>Whether a listener accepts connections that use <see cref="DiscoverCluster"/> (PD does: it is
+    /// where clients and new stores learn the cluster id; stores do not).</summary>
+    public bool AcceptClusterDiscovery { get; init; }
 
     public required ulong StoreId { get; init; }
 

@@ -20,9 +20,10 @@ public sealed class RpcClient : IAsyncDisposable
     private long _nextId;
     private volatile string? _closedBecause;
 
-    private RpcClient(FrameChannel channel)
+    private RpcClient(FrameChannel channel, Handshake peer)
     {
         _channel = channel;
+        Peer = peer;
         _writer = new CoalescingFrameWriter(channel);
         _reader = ReadAnswersAsync();
     }
@@ -34,8 +35,8 @@ public sealed class RpcClient : IAsyncDisposable
         try
         {
             channel = new FrameChannel(await connect(cancellation).ConfigureAwait(false), options.MaxFrameBytes);
-            await ClientHandshake.PerformAsync(channel, options, expectedStore, cancellation).ConfigureAwait(false);
-            return new RpcClient(channel);
+            var peer = await ClientHandshake.PerformAsync(channel, options, expectedStore, cancellation).ConfigureAwait(false);
+            return new RpcClient(channel, peer);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TransportException or MessagePack.MessagePackSerializationException)
         {
@@ -46,6 +47,9 @@ public sealed class RpcClient : IAsyncDisposable
             throw new RpcConnectionException($"could not connect: {e.Message}", e);
         }
     }
+
+    /// <summary>Who answered the handshake: its cluster and store id.</summary>
+    public Handshake Peer { get; }
 
     public int InFlight => _pending.Count;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MultiRaft.Protocol;
+using System.Buffers;
 using MultiRaft.Transport.Connections;
 using MultiRaft.Transport.Framing;
 
@@ -17,16 +18,10 @@ public delegate ValueTask<byte[]> RpcHandler(ReadOnlyMemory<byte> body, Cancella
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
-    private readonly FramedListener _listener;
-    private readonly IReadOnlyDictionary<string, RpcHandler> _handlers;
-    private readonly ILogger _logger;
+    private readonly ServiceListener _listener;
 
-    public RpcServer(TransportOptions options, IPEndPoint endpoint, IReadOnlyDictionary<string, RpcHandler> handlers, ILogger? logger = null)
-    {
-        _handlers = handlers;
-        _logger = logger ?? NullLogger.Instance;
-        _listener = new FramedListener(options, endpoint, ServeAsync, logger);
-    }
+    public RpcServer(TransportOptions options, IPEndPoint endpoint, IReadOnlyDictionary<string, RpcHandler> handlers, ILogger? logger = null) =>
+        _listener = new ServiceListener(options, endpoint, [new RpcService(handlers, logger)], logger);
 
     public IPEndPoint LocalEndPoint => _listener.LocalEndPoint;
 
@@ -34,28 +29,34 @@ public sealed class RpcServer : IAsyncDisposable
 
     public void Start() => _listener.Start();
 
-    private async Task<string?> ServeAsync(FrameChannel channel, Handshake peer, CancellationToken cancellation)
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+}
+
+/// <summary>The request frames of a connection: each runs its handler concurrently and answers by id.</summary>
+public sealed class RpcService(IReadOnlyDictionary<string, RpcHandler> handlers, ILogger? logger = null) : IFrameService
+{
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    public FrameKind Kind => FrameKind.Request;
+
+    public IFrameSession Open(CoalescingFrameWriter writer, Handshake peer, CancellationToken cancellation) => new Session(this, writer, cancellation);
+
+    private sealed class Session(RpcService service, CoalescingFrameWriter writer, CancellationToken cancellation) : IFrameSession
     {
-        using var writer = new CoalescingFrameWriter(channel);
-        var running = new List<Task>();
-        string? error = null;
-        var reason = await channel.ReadFramesAsync((kind, payload) =>
+        private readonly List<Task> _running = [];
+
+        public bool OnFrame(in ReadOnlySequence<byte> payload, out string? error)
         {
-            if (kind != FrameKind.Request)
-            {
-                error = $"unexpected {kind} frame from store {peer.StoreId}";
-                return false;
-            }
             if (!FramedListener.TryDeserialize(payload, out RpcRequest? request, out error))
             {
                 return false;
             }
-            running.RemoveAll(t => t.IsCompleted);
-            running.Add(HandleAsync(writer, request!, cancellation));
+            _running.RemoveAll(t => t.IsCompleted);
+            _running.Add(service.HandleAsync(writer, request!, cancellation));
             return true;
-        }, cancellation).ConfigureAwait(false);
-        await Task.WhenAll(running).ConfigureAwait(false);
-        return reason ?? error;
+        }
+
+        public Task CompleteAsync() => Task.WhenAll(_running);
     }
 
     private async Task HandleAsync(CoalescingFrameWriter writer, RpcRequest request, CancellationToken cancellation)
@@ -77,7 +78,7 @@ public sealed class RpcServer : IAsyncDisposable
 
     private async Task<RpcResponse?> InvokeAsync(RpcRequest request, CancellationToken cancellation)
     {
-        if (!_handlers.TryGetValue(request.Method, out var handler))
+        if (!handlers.TryGetValue(request.Method, out var handler))
         {
             return new RpcResponse(request.Id, RpcStatus.UnknownMethod, $"no method '{request.Method}'", []);
         }
@@ -111,5 +112,4 @@ public sealed class RpcServer : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 }
