@@ -24,15 +24,6 @@ public class LoopbackTransportTests
     private static RaftEnvelope Envelope(ulong region, ulong sequence) =>
         new(region, 1, 2, new Message { Type = MessageType.Append, From = 1, To = 2, Term = 3, Index = sequence, Entries = new Entry[] { new(3, sequence + 1, new byte[100]) } });
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 400 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-        Assert.True(condition(), what);
-    }
-
     [Fact]
     public async Task Messages_of_many_regions_arrive_in_order_batched_into_frames()
     {
@@ -45,7 +36,7 @@ public class LoopbackTransportTests
         {
             Assert.True(sender.TrySend(Envelope(i % 50, i)));
         }
-        await Eventually(() => received.Count == 10_000, $"{received.Count} of 10,000 arrived");
+        await Eventually.True(() => received.Count == 10_000, $"{received.Count} of 10,000 arrived");
 
         Assert.Equal(Enumerable.Range(0, 10_000).Select(i => (ulong)i), received.Select(e => e.Message.Index));
         Assert.True(sender.Frames < 10_000, $"{sender.Frames} frames for 10,000 messages: no batching");
@@ -70,7 +61,7 @@ public class LoopbackTransportTests
         sender.TrySend(Big(1000, 2 * 1024 * 1024));
         sender.TrySend(Big(1001, 10));
 
-        await Eventually(() => received.Count == 101, $"{received.Count} of 101 arrived");
+        await Eventually.True(() => received.Count == 101, $"{received.Count} of 101 arrived");
         Assert.Equal([.. Enumerable.Range(0, 100).Select(i => (ulong)i), 1001UL], received.Select(e => e.Message.Index));
         Assert.True(sender.Frames >= 7, $"{sender.Frames} frames: 6.4 MiB cannot fit in fewer 1 MiB frames");
         Assert.Equal(1, sender.Dropped);
@@ -114,7 +105,7 @@ public class LoopbackTransportTests
             sender.TrySend(Envelope(7, i));
         }
 
-        await Eventually(() => unreachable.Count == 10, $"{unreachable.Count} of 10 reported unreachable");
+        await Eventually.True(() => unreachable.Count == 10, $"{unreachable.Count} of 10 reported unreachable");
         Assert.All(unreachable, e => Assert.Equal(7UL, e.RegionId));
         Assert.Equal(0, sender.Connections);
     }
@@ -128,7 +119,7 @@ public class LoopbackTransportTests
         await using var stranger = new RaftSender(Options(1) with { ClusterId = 99 }, 2, TcpConnector.To(() => listener.LocalEndPoint));
         stranger.TrySend(Envelope(1, 1));
 
-        await Eventually(() => listener.RefusedConnections > 0, "the foreign handshake was not refused");
+        await Eventually.True(() => listener.RefusedConnections > 0, "the foreign handshake was not refused");
         await Task.Delay(100);
         Assert.Empty(received);
         Assert.Equal(0, stranger.Connections);
@@ -160,9 +151,9 @@ public class LoopbackTransportTests
 
         await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => listener.LocalEndPoint));
         sender.TrySend(Envelope(3, 42));
-        await Eventually(() => received.Count == 1, "a well-formed sender was not served after the garbage");
+        await Eventually.True(() => received.Count == 1, "a well-formed sender was not served after the garbage");
         Assert.Equal(42UL, received.Single().Message.Index);
-        await Eventually(() => listener.RefusedConnections >= 20, $"only {listener.RefusedConnections} bad connections were closed");
+        await Eventually.True(() => listener.RefusedConnections >= 20, $"only {listener.RefusedConnections} bad connections were closed");
     }
 
     [Fact]
@@ -174,7 +165,7 @@ public class LoopbackTransportTests
         var endpoint = first.LocalEndPoint;
         await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => endpoint));
         sender.TrySend(Envelope(1, 1));
-        await Eventually(() => received.Count == 1, "first message not delivered");
+        await Eventually.True(() => received.Count == 1, "first message not delivered");
 
         await first.DisposeAsync();
         await using var second = new RaftListener(Options(2), endpoint, received.Enqueue);

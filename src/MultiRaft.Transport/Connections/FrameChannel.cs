@@ -99,7 +99,15 @@ public sealed class FrameChannel : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            // Completing flushes what is still buffered: on a broken connection that write fails, and a
+            // connection that broke is no reason for its disposal to throw.
+            await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+        }
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }

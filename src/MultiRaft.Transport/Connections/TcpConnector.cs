@@ -24,4 +24,9 @@ public static class TcpConnector
     };
 
     public static Func<CancellationToken, ValueTask<Stream>> To(IPEndPoint endpoint) => To(() => endpoint);
+
+    /// <summary>A connect function for SnapshotSender: dials the address <paramref name="resolve"/> gives for a
+    /// store id, afresh for every connection.</summary>
+    public static Func<ulong, CancellationToken, ValueTask<Stream>> ToStore(Func<ulong, IPEndPoint> resolve) =>
+        (store, cancellation) => To(() => resolve(store))(cancellation);
 }

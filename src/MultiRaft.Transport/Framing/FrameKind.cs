@@ -9,4 +9,6 @@ public enum FrameKind : byte
     Request = 4,
     Response = 5,
     SnapshotChunk = 6,
+    /// <summary>The receiver's answer on a snapshot connection (accepted, or why not).</summary>
+    SnapshotResult = 7,
 }
