@@ -92,11 +92,7 @@ public class LoopbackTransportTests
     [Fact]
     public async Task Messages_for_a_store_that_cannot_be_reached_are_reported_unreachable()
     {
-        // Nobody listens on this port: every connection attempt fails.
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var deadEndpoint = (IPEndPoint)probe.LocalEndpoint;
-        probe.Stop();
+        var deadEndpoint = Loopback.ClosedPort();
         var unreachable = new ConcurrentBag<RaftEnvelope>();
         await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => deadEndpoint), unreachable.Add);
 

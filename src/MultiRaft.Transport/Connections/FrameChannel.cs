@@ -96,6 +96,14 @@ public sealed class FrameChannel : IAsyncDisposable
 
     public async ValueTask FlushAsync(CancellationToken cancellation) => await _writer.FlushAsync(cancellation).ConfigureAwait(false);
 
+    /// <summary>Sends a whole encoded frame (see <see cref="FrameCodec.WriteHeader"/>) after everything buffered,
+    /// in one write to the connection instead of through the pipe's small segments: for large frames.</summary>
+    public async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellation)
+    {
+        await _writer.FlushAsync(cancellation).ConfigureAwait(false);
+        await _stream.WriteAsync(frame, cancellation).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _reader.CompleteAsync().ConfigureAwait(false);

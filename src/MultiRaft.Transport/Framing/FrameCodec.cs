@@ -16,12 +16,18 @@ public static class FrameCodec
     /// <summary>Writes one frame to <paramref name="writer"/>.</summary>
     public static void Write(IBufferWriter<byte> writer, FrameKind kind, ReadOnlySpan<byte> payload)
     {
-        var header = writer.GetSpan(HeaderBytes);
+        WriteHeader(writer.GetSpan(HeaderBytes), kind, payload);
+        writer.Advance(HeaderBytes);
+        writer.Write(payload);
+    }
+
+    /// <summary>Writes the <see cref="HeaderBytes"/> that go in front of <paramref name="payload"/>, for a caller
+    /// that lays out whole frames itself.</summary>
+    public static void WriteHeader(Span<byte> header, FrameKind kind, ReadOnlySpan<byte> payload)
+    {
         BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
         header[4] = (byte)kind;
         BinaryPrimitives.WriteUInt32LittleEndian(header[5..], ~Crc32C.Append(Crc32C.Append(uint.MaxValue, header[..5]), payload));
-        writer.Advance(HeaderBytes);
-        writer.Write(payload);
     }
 
     /// <summary>

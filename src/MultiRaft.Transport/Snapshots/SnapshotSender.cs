@@ -144,7 +144,9 @@ public sealed class SnapshotSender : IDisposable
         SnapshotChunkCodec.WriteHeader(small, header);
         channel.Write(FrameKind.SnapshotChunk, small.WrittenSpan);
         var chunkBytes = _snapshot.ChunkBytes;
-        var chunk = ArrayPool<byte>.Shared.Rent(SnapshotChunkCodec.DataPrefixBytes + chunkBytes);
+        // One buffer holds a whole frame: frame header, chunk prefix, data read straight into place.
+        const int dataOffset = FrameCodec.HeaderBytes + SnapshotChunkCodec.DataPrefixBytes;
+        var chunk = ArrayPool<byte>.Shared.Rent(dataOffset + chunkBytes);
         try
         {
             var crc = new Crc64();
@@ -154,7 +156,7 @@ public sealed class SnapshotSender : IDisposable
                 int read;
                 try
                 {
-                    read = await data.ReadAtLeastAsync(chunk.AsMemory(SnapshotChunkCodec.DataPrefixBytes, chunkBytes), chunkBytes, throwOnEndOfStream: false, cancellation).ConfigureAwait(false);
+                    read = await data.ReadAtLeastAsync(chunk.AsMemory(dataOffset, chunkBytes), chunkBytes, throwOnEndOfStream: false, cancellation).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // Whatever the source throws, the snapshot ends as SourceFailed; the receiver sees the drop and aborts.
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -166,10 +168,10 @@ public sealed class SnapshotSender : IDisposable
                 {
                     break;
                 }
-                crc.Append(chunk.AsSpan(SnapshotChunkCodec.DataPrefixBytes, read));
-                SnapshotChunkCodec.WriteDataPrefix(chunk, sequence++, read);
-                channel.Write(FrameKind.SnapshotChunk, chunk.AsSpan(0, SnapshotChunkCodec.DataPrefixBytes + read));
-                await channel.FlushAsync(cancellation).ConfigureAwait(false);
+                crc.Append(chunk.AsSpan(dataOffset, read));
+                SnapshotChunkCodec.WriteDataPrefix(chunk.AsSpan(FrameCodec.HeaderBytes), sequence++, read);
+                FrameCodec.WriteHeader(chunk, FrameKind.SnapshotChunk, chunk.AsSpan(FrameCodec.HeaderBytes, SnapshotChunkCodec.DataPrefixBytes + read));
+                await channel.WriteFrameAsync(chunk.AsMemory(0, dataOffset + read), cancellation).ConfigureAwait(false);
                 progress.Bytes += read;
             }
             if (!answer.IsCompleted)
