@@ -8,7 +8,17 @@ namespace MultiRaft.PlacementDriver;
 /// <see cref="RegionRegistry"/> lock.</summary>
 internal sealed class RegionEntry(RegionInfo region, PeerInfo? leader, ulong term)
 {
-    public RegionInfo Region { get; set; } = region;
+    private RegionInfo _region = region;
+
+    public RegionInfo Region
+    {
+        get => _region;
+        set
+        {
+            _region = value;
+            StartKey = value.StartKey;
+        }
+    }
 
     public PeerInfo? Leader { get; set; } = leader;
 
@@ -20,7 +30,8 @@ internal sealed class RegionEntry(RegionInfo region, PeerInfo? leader, ulong ter
 
     public ulong[] PendingPeers { get; set; } = [];
 
-    public byte[] StartKey => Region.StartKey;
+    /// <summary>Kept beside the region so a binary search step touches one object less.</summary>
+    public byte[] StartKey { get; private set; } = region.StartKey;
 
     public GetRegionResponse ToResponse() => new(Region, Leader);
 

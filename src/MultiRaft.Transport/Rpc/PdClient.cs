@@ -106,7 +106,7 @@ public sealed class PdClient : IAsyncDisposable
     {
         if (string.IsNullOrWhiteSpace(endpoints))
         {
-            throw new ArgumentException("no PD endpoint given (expected host:port[,host:port...])", nameof(endpoints));
+            throw new ArgumentException("no PD endpoint given (expected host:port[,host:port...])");
         }
         var result = new List<IPEndPoint>();
         foreach (var part in endpoints.Split(',', StringSplitOptions.TrimEntries))
@@ -121,12 +121,12 @@ public sealed class PdClient : IAsyncDisposable
         var colon = text.LastIndexOf(':');
         if (colon <= 0 || colon == text.Length - 1)
         {
-            throw new ArgumentException($"'{text}' is not host:port", nameof(text));
+            throw new ArgumentException($"'{text}' is not host:port");
         }
         var host = text[..colon];
         if (!int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > IPEndPoint.MaxPort)
         {
-            throw new ArgumentException($"'{text}': the port must be a number from 1 to {IPEndPoint.MaxPort}", nameof(text));
+            throw new ArgumentException($"'{text}': the port must be a number from 1 to {IPEndPoint.MaxPort}");
         }
         if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
         {
@@ -136,7 +136,7 @@ public sealed class PdClient : IAsyncDisposable
         {
             return literal.AddressFamily == AddressFamily.InterNetwork
                 ? new IPEndPoint(literal, port)
-                : throw new ArgumentException($"'{text}': only IPv4 addresses are supported by the transport", nameof(text));
+                : throw new ArgumentException($"'{text}': only IPv4 addresses are supported by the transport");
         }
         IPAddress[] addresses;
         try
@@ -145,7 +145,7 @@ public sealed class PdClient : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            throw new ArgumentException($"'{text}': cannot resolve host '{host}': {e.Message}", nameof(text), e);
+            throw new ArgumentException($"'{text}': cannot resolve host '{host}': {e.Message}", e);
         }
         foreach (var address in addresses)
         {
@@ -154,7 +154,7 @@ public sealed class PdClient : IAsyncDisposable
                 return new IPEndPoint(address, port);
             }
         }
-        throw new ArgumentException($"'{text}': host '{host}' has no IPv4 address", nameof(text));
+        throw new ArgumentException($"'{text}': host '{host}' has no IPv4 address");
     }
 
     private async Task<TResponse> CallAsync<TRequest, TResponse>(string method, TRequest request, CancellationToken ct)
