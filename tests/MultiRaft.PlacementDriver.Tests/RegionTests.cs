@@ -6,6 +6,11 @@ namespace MultiRaft.PlacementDriver.Tests;
 
 public class RegionTests
 {
+    // A whole-range region 10 (version 1) and the two halves it splits into at "m" (version 2).
+    private static readonly RegionInfo Parent = Region(10, "", "", 1, 1, 1, 2, 3);
+    private static readonly RegionInfo Left = Region(10, "", "m", 1, 2, 1, 2, 3);
+    private static readonly RegionInfo Right = Region(11, "m", "", 1, 2, 1, 2, 3);
+
     [Fact]
     public async Task Heartbeats_update_the_region_and_leader_and_survive_restart()
     {
@@ -53,12 +58,9 @@ public class RegionTests
     [Fact]
     public async Task A_split_report_replaces_the_parent_and_routes_each_half()
     {
+        var (parent, left, right) = (Parent, Left, Right);
         await using var pd = await PdHarness.StartAsync();
-        var parent = Region(10, "", "", 1, 1, 1, 2, 3);
         await pd.Client.RegionHeartbeatAsync(Heartbeat(parent, 0, 5));
-
-        var left = Region(10, "", "m", 1, 2, 1, 2, 3);
-        var right = Region(11, "m", "", 1, 2, 1, 2, 3);
         await pd.Client.ReportSplitAsync([left, right]);
 
         Assert.Equal(left, (await pd.Client.GetRegionAsync(Key("a"))).Region);
@@ -82,17 +84,15 @@ public class RegionTests
     [Fact]
     public async Task A_heartbeat_from_a_split_off_region_replaces_the_overlapped_older_parent()
     {
+        var (parent, left, right) = (Parent, Left, Right);
         await using var pd = await PdHarness.StartAsync();
-        var parent = Region(10, "", "", 1, 1, 1, 2, 3);
         await pd.Client.RegionHeartbeatAsync(Heartbeat(parent, 0, 5));
-        var right = Region(11, "m", "", 1, 2, 1, 2, 3);
         await pd.Client.RegionHeartbeatAsync(Heartbeat(right, 1, 5));
 
         Assert.Equal(right, (await pd.Client.GetRegionAsync(Key("q"))).Region);
         Assert.Null((await pd.Client.GetRegionAsync(Key("a"))).Region); // Until the left half reports.
         Assert.Null((await pd.Client.GetRegionByIdAsync(10)).Region);
 
-        var left = Region(10, "", "m", 1, 2, 1, 2, 3);
         await pd.Client.RegionHeartbeatAsync(Heartbeat(left, 0, 5));
         Assert.Equal(left, (await pd.Client.GetRegionAsync(Key("a"))).Region);
         Assert.Equal(right, (await pd.Client.GetRegionAsync(Key("q"))).Region);
