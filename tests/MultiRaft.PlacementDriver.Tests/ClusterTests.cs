@@ -148,6 +148,35 @@ public class ClusterTests
     }
 
     [Fact]
+    public async Task The_client_reconnects_after_PD_restarts_on_the_same_endpoint()
+    {
+        await using var pd = await PdHarness.StartAsync();
+        var endpoint = pd.Server.Endpoint;
+        await using var client = new PdClient([endpoint]);
+        var before = await client.AllocIdAsync();
+
+        await pd.StopServerAsync();
+        await Assert.ThrowsAsync<RpcConnectionException>(() => client.AllocIdAsync()); // Nobody listening.
+        var restarted = await PdServer.StartAsync(new PdServerOptions { Listen = endpoint, DataDirectory = pd.Directory });
+        ulong after = 0;
+        for (var attempt = 0; attempt < 3 && after == 0; attempt++)
+        {
+            try
+            {
+                after = await client.AllocIdAsync();
+            }
+            catch (RpcConnectionException)
+            {
+                // The call that meets the old, dead connection fails; the next one reconnects.
+            }
+        }
+        Assert.True(after > before);
+        Assert.Equal(restarted.ClusterId, client.ClusterId);
+        await restarted.DisposeAsync();
+        await pd.StartServerAsync(); // So that disposing the harness has a server to stop.
+    }
+
+    [Fact]
     public void Endpoints_parse_and_garbage_is_refused_clearly()
     {
         var parsed = PdClient.ParseEndpoints("localhost:2379, 127.0.0.2:80");

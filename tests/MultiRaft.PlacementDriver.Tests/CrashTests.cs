@@ -65,7 +65,7 @@ public class CrashTests
     {
         var copy = directory + "-copy-" + Guid.NewGuid().ToString("N");
         Directory.CreateDirectory(copy);
-        foreach (var file in Directory.GetFiles(directory))
+        foreach (var file in Directory.GetFiles(directory, "meta-*"))
         {
             File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         }

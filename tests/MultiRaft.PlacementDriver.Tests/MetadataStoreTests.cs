@@ -60,6 +60,14 @@ public sealed class MetadataStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_second_opener_of_the_same_directory_is_refused()
+    {
+        using var first = MetadataStore.Open(_directory);
+        var error = Assert.Throws<IOException>(() => MetadataStore.Open(_directory));
+        Assert.Contains("in use", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compaction_keeps_the_live_state_and_bounds_the_log()
     {
         using (var store = MetadataStore.Open(_directory, compactAfterBytes: 16 * 1024))

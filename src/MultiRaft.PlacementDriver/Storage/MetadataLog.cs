@@ -24,15 +24,18 @@ internal sealed class MetadataLog : IDisposable
     private const string Prefix = "meta-";
     private const string Suffix = ".log";
     private const string TempSuffix = ".tmp";
+    private const string LockName = "LOCK";
 
     private readonly string _directory;
     private readonly ArrayBufferWriter<byte> _buffer = new();
+    private readonly FileStream _lock;
     private FileStream _file;
     private long _generation;
 
-    private MetadataLog(string directory, long generation, FileStream file)
+    private MetadataLog(string directory, FileStream directoryLock, long generation, FileStream file)
     {
         _directory = directory;
+        _lock = directoryLock;
         _generation = generation;
         _file = file;
     }
@@ -47,15 +50,26 @@ internal sealed class MetadataLog : IDisposable
     public static MetadataLog Open(string directory, out List<MetaRecord> records)
     {
         Directory.CreateDirectory(directory);
-        foreach (var temp in Directory.GetFiles(directory, Prefix + "*" + TempSuffix))
+        var directoryLock = LockDirectory(directory);
+        List<long> generations;
+        long generation;
+        FileStream file;
+        try
         {
-            File.Delete(temp); // A compaction that crashed before its rename: the old generation is still whole.
+            foreach (var temp in Directory.GetFiles(directory, Prefix + "*" + TempSuffix))
+            {
+                File.Delete(temp); // A compaction that crashed before its rename: the old generation is still whole.
+            }
+            generations = FindGenerations(directory);
+            generation = generations.Count == 0 ? 1 : generations[^1];
+            file = new FileStream(PathOf(directory, generation), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
         }
-        var generations = FindGenerations(directory);
-        var generation = generations.Count == 0 ? 1 : generations[^1];
-        var path = PathOf(directory, generation);
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
-        var log = new MetadataLog(directory, generation, file);
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+        var log = new MetadataLog(directory, directoryLock, generation, file);
         try
         {
             var good = ReadRecords(file, out records);
@@ -133,7 +147,25 @@ internal sealed class MetadataLog : IDisposable
         File.Delete(old);
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        _file.Dispose();
+        _lock.Dispose();
+    }
+
+    /// <summary>Two PDs appending to one log would interleave records: the second one is refused. FileShare.None
+    /// takes an exclusive lock on the file (flock on Unix), released when the process ends, even by a crash.</summary>
+    private static FileStream LockDirectory(string directory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(directory, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"the metadata directory {directory} is in use by another process: {e.Message}", e);
+        }
+    }
 
     private static void Frame(ArrayBufferWriter<byte> output, MetaRecord record)
     {
