@@ -1,0 +1,22 @@
+using MultiRaft.Protocol.Pd;
+
+namespace MultiRaft.PlacementDriver.Scheduling;
+
+/// <summary>
+/// Where the answer to a region heartbeat comes from: the next step of an operator running on that region,
+/// if any. Schedulers and the operator controller plug in here; PD asks after it has recorded the heartbeat.
+/// </summary>
+public interface IOperatorSource
+{
+    /// <summary>The step the region's leader should carry out now, or null. Called once per heartbeat, with
+    /// what the heartbeat did to PD's view; must be quick (the leader waits for the answer).</summary>
+    OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update);
+}
+
+/// <summary>No scheduling yet: every heartbeat is answered with no step.</summary>
+public sealed class NoOperators : IOperatorSource
+{
+    public static NoOperators Instance { get; } = new();
+
+    public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update) => null;
+}
