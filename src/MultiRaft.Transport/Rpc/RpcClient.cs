@@ -53,6 +53,9 @@ public sealed class RpcClient : IAsyncDisposable
 
     public int InFlight => _pending.Count;
 
+    /// <summary>True once the connection is closed: every later call fails before sending anything.</summary>
+    public bool IsClosed => _closedBecause is not null;
+
     public async Task<byte[]> CallAsync(string method, byte[] body, TimeSpan timeout, CancellationToken cancellation = default)
     {
         var id = (ulong)Interlocked.Increment(ref _nextId);

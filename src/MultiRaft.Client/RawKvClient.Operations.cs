@@ -1,0 +1,83 @@
+using MultiRaft.Protocol.Kv;
+
+namespace MultiRaft.Client;
+
+public sealed partial class RawKvClient
+{
+    /// <summary>The value of <paramref name="key"/>, or null when it is absent. Linearizable.</summary>
+    public Task<byte[]?> GetAsync(byte[] key, CancellationToken cancellation = default) =>
+        RunAsync<byte[]?>(CheckKey(key), isWrite: false, async (store, _, context, token) =>
+        {
+            var answer = await CallAsync<GetRequest, GetResponse>(store, KvMethods.Get, new GetRequest(context, key), token).ConfigureAwait(false);
+            return (answer.Error, answer.Value);
+        }, cancellation);
+
+    public Task PutAsync(byte[] key, byte[] value, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
+        {
+            var answer = await CallAsync<PutRequest, WriteResponse>(store, KvMethods.Put, new PutRequest(context, key, value), token).ConfigureAwait(false);
+            return (answer.Error, true);
+        }, cancellation);
+    }
+
+    public Task DeleteAsync(byte[] key, CancellationToken cancellation = default) =>
+        RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
+        {
+            var answer = await CallAsync<DeleteRequest, WriteResponse>(store, KvMethods.Delete, new DeleteRequest(context, key), token).ConfigureAwait(false);
+            return (answer.Error, true);
+        }, cancellation);
+
+    /// <summary>Sets <paramref name="key"/> to <paramref name="newValue"/> (null deletes it) if its value is
+    /// <paramref name="expected"/> (null: absent). Returns whether it swapped and the value it found.</summary>
+    public Task<(bool Swapped, byte[]? Previous)> CompareAndSwapAsync(byte[] key, byte[]? expected, byte[]? newValue, CancellationToken cancellation = default) =>
+        RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
+        {
+            var answer = await CallAsync<CompareAndSwapRequest, CompareAndSwapResponse>(
+                store, KvMethods.CompareAndSwap, new CompareAndSwapRequest(context, key, expected, newValue), token).ConfigureAwait(false);
+            return (answer.Error, (answer.Succeeded, answer.PreviousValue));
+        }, cancellation);
+
+    /// <summary>Pairs with keys in <c>[start, end)</c> (empty end: to the end of the key space), in key order,
+    /// at most <paramref name="limit"/>, walking the regions in order.</summary>
+    public async Task<IReadOnlyList<KvEntry>> ScanAsync(byte[] start, byte[] end, int limit, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(end);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var pairs = new List<KvEntry>();
+        var from = start.Length == 0 ? [0] : CheckKey(start);
+        while (pairs.Count < limit)
+        {
+            var want = Math.Min(limit - pairs.Count, 10_000);
+            var (found, regionEnd) = await RunAsync(from, isWrite: false, async (store, region, context, token) =>
+            {
+                var answer = await CallAsync<ScanRequest, ScanResponse>(store, KvMethods.Scan, new ScanRequest(context, from, end, want), token).ConfigureAwait(false);
+                return (answer.Error, (answer.Pairs, region.Region.EndKey));
+            }, cancellation).ConfigureAwait(false);
+            pairs.AddRange(found);
+            var regionDone = found.Length < want;
+            if (!regionDone)
+            {
+                from = [.. found[^1].Key, 0]; // The smallest key after the last one returned.
+                continue;
+            }
+            if (regionEnd.Length == 0 || (end.Length > 0 && end.AsSpan().SequenceCompareTo(regionEnd) <= 0))
+            {
+                break;
+            }
+            from = regionEnd;
+        }
+        return pairs;
+    }
+
+    private static byte[] CheckKey(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length == 0)
+        {
+            throw new KvInvalidArgumentException("a key must not be empty");
+        }
+        return key;
+    }
+}

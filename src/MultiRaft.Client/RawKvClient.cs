@@ -1,0 +1,199 @@
+using System.Net;
+using MultiRaft.Protocol;
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Protocol.Metadata;
+using MultiRaft.Transport.Rpc;
+
+namespace MultiRaft.Client;
+
+/// <summary>
+/// The range-routed client: each key goes to the leader of the region that holds it, found in a region cache
+/// filled from PD and corrected by the stores' errors. Calls retry, with exponential backoff and jitter under
+/// one deadline, whatever proves the request had no effect (NotLeader, EpochNotMatch, RegionNotFound,
+/// KeyNotInRegion, ServerIsBusy, ProposalDropped); a write whose outcome is unknown (sent, then timeout or a
+/// lost connection) is never re-sent: it surfaces as <see cref="UnknownOutcomeException"/>.
+/// </summary>
+public sealed partial class RawKvClient : IAsyncDisposable
+{
+    private readonly PdClient _pd;
+    private readonly RawKvClientOptions _options;
+    private readonly RegionCache _cache = new();
+    private readonly StoreConnections _stores;
+
+    public RawKvClient(IReadOnlyList<IPEndPoint> pdEndpoints, RawKvClientOptions? options = null)
+    {
+        _options = options ?? new RawKvClientOptions();
+        _pd = new PdClient(pdEndpoints);
+        _stores = new StoreConnections(_pd, _options.MaxFrameBytes);
+    }
+
+    /// <summary>Connects to PD at "host:port[,host:port...]".</summary>
+    public static RawKvClient Create(string pdAddresses, RawKvClientOptions? options = null) =>
+        new(PdClient.ParseEndpoints(pdAddresses), options);
+
+    /// <summary>One attempt against one region's leader: a region error, or the answer.</summary>
+    private delegate Task<(RegionError? Error, T Value)> Attempt<T>(RpcClient store, CachedRegion region, RegionContext context, CancellationToken cancellation);
+
+    /// <summary>Runs <paramref name="attempt"/> against the region holding <paramref name="key"/> until it
+    /// succeeds, fails for good, or the deadline passes.</summary>
+    private async Task<T> RunAsync<T>(byte[] key, bool isWrite, Attempt<T> attempt, CancellationToken cancellation)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(_options.Timeout);
+        var backoff = new Backoff(_options.BackoffMin, _options.BackoffMax);
+        string lastProblem = "no attempt finished";
+        try
+        {
+            while (true)
+            {
+                var region = _cache.Find(key);
+                if (region is null)
+                {
+                    (region, var problem) = await LocateAsync(key, deadline.Token).ConfigureAwait(false);
+                    if (region is null)
+                    {
+                        lastProblem = problem;
+                        await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                var target = region.Leader ?? FirstVoter(region.Region);
+                RpcClient store;
+                try
+                {
+                    store = await _stores.GetAsync(target.StoreId, deadline.Token).ConfigureAwait(false);
+                }
+                catch (RpcConnectionException e)
+                {
+                    lastProblem = $"store {target.StoreId}: {e.Message}";
+                    _cache.SetLeader(region.Region.Id, NextVoter(region.Region, target));
+                    await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    continue;
+                }
+                var context = new RegionContext(region.Region.Id, region.Region.Epoch);
+                (RegionError? Error, T Value) answer;
+                try
+                {
+                    answer = await attempt(store, region with { Leader = target }, context, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException)
+                {
+                    if (isWrite)
+                    {
+                        throw new UnknownOutcomeException($"the write was sent to store {target.StoreId} but its outcome is unknown: {e.Message}", e);
+                    }
+                    lastProblem = $"store {target.StoreId}: {e.Message}";
+                    _cache.SetLeader(region.Region.Id, NextVoter(region.Region, target));
+                    await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    continue;
+                }
+                catch (RpcRemoteException e) when (e.Status == RpcStatus.InvalidArgument)
+                {
+                    throw new KvInvalidArgumentException(e.Message, e);
+                }
+                catch (RpcRemoteException e) when (isWrite)
+                {
+                    throw new UnknownOutcomeException($"store {target.StoreId} failed the write: {e.Message}", e);
+                }
+                catch (RpcRemoteException e)
+                {
+                    lastProblem = $"store {target.StoreId}: {e.Message}";
+                    await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    continue;
+                }
+                if (answer.Error is null)
+                {
+                    return answer.Value;
+                }
+                lastProblem = answer.Error.ToString();
+                if (!await HandleRegionErrorAsync(answer.Error, region.Region, target, isWrite, backoff, deadline.Token).ConfigureAwait(false))
+                {
+                    continue;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new ClusterUnavailableException($"no answer within {_options.Timeout.TotalSeconds:0.#} s; last problem: {lastProblem}");
+        }
+    }
+
+    /// <summary>Corrects the cache from a store's refusal and waits if retrying at once would not help.
+    /// Returns false when the retry may go at once.</summary>
+    private async Task<bool> HandleRegionErrorAsync(RegionError error, RegionInfo region, PeerInfo target, bool isWrite, Backoff backoff, CancellationToken cancellation)
+    {
+        switch (error.Kind)
+        {
+            case RegionErrorKind.InvalidArgument:
+                throw new KvInvalidArgumentException(error.Message);
+            case RegionErrorKind.NotLeader when error.Leader is { } leader && leader.Id != target.Id:
+                _cache.SetLeader(region.Id, leader);
+                return false;
+            case RegionErrorKind.NotLeader:
+                _cache.SetLeader(region.Id, NextVoter(region, target));
+                break;
+            case RegionErrorKind.EpochNotMatch when error.CurrentRegions is { Length: > 0 } current:
+                _cache.Invalidate(region.Id);
+                foreach (var fresh in current)
+                {
+                    _cache.Put(fresh, fresh.PeerOnStore(target.StoreId));
+                }
+                return false;
+            case RegionErrorKind.Timeout when isWrite:
+                throw new UnknownOutcomeException($"store {target.StoreId} timed out the write; its outcome is unknown: {error.Message}");
+            case RegionErrorKind.EpochNotMatch or RegionErrorKind.RegionNotFound or RegionErrorKind.KeyNotInRegion:
+                _cache.Invalidate(region.Id);
+                break;
+        }
+        await backoff.WaitAsync(cancellation).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Asks PD for the region of <paramref name="key"/>; null with the reason when it cannot say.</summary>
+    private async Task<(CachedRegion? Region, string Problem)> LocateAsync(byte[] key, CancellationToken cancellation)
+    {
+        try
+        {
+            var answer = await _pd.GetRegionAsync(key, cancellation).ConfigureAwait(false);
+            return answer.Region is null
+                ? (null, "PD knows no region for the key yet (is the cluster bootstrapped?)")
+                : (_cache.Put(answer.Region, answer.Leader), "");
+        }
+        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+        {
+            return (null, $"PD: {e.Message}");
+        }
+    }
+
+    private static PeerInfo FirstVoter(RegionInfo region)
+    {
+        foreach (var peer in region.Peers)
+        {
+            if (!peer.IsLearner)
+            {
+                return peer;
+            }
+        }
+        return region.Peers[0];
+    }
+
+    /// <summary>The voter after <paramref name="current"/>, round robin: where to look when the leader is unknown.</summary>
+    private static PeerInfo NextVoter(RegionInfo region, PeerInfo current)
+    {
+        var voters = Array.FindAll(region.Peers, p => !p.IsLearner);
+        var i = Array.FindIndex(voters, p => p.Id == current.Id);
+        return voters.Length == 0 ? current : voters[(i + 1) % voters.Length];
+    }
+
+    private async Task<TResponse> CallAsync<TRequest, TResponse>(RpcClient store, string method, TRequest request, CancellationToken cancellation)
+    {
+        var body = await store.CallAsync(method, ProtocolSerializer.Serialize(request), _options.RpcTimeout, cancellation).ConfigureAwait(false);
+        return ProtocolSerializer.Deserialize<TResponse>(new System.Buffers.ReadOnlySequence<byte>(body));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stores.DisposeAsync().ConfigureAwait(false);
+        await _pd.DisposeAsync().ConfigureAwait(false);
+    }
+}

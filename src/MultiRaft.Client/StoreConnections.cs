@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Net;
+using MultiRaft.Transport.Connections;
+using MultiRaft.Transport.Rpc;
+
+namespace MultiRaft.Client;
+
+/// <summary>One RPC connection per store, shared by every caller (calls multiplex on it); a closed connection
+/// is replaced on the next use. Store addresses come from PD.</summary>
+internal sealed class StoreConnections(PdClient pd, int maxFrameBytes) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<ulong, Task<RpcClient>> _connections = new();
+
+    public async Task<RpcClient> GetAsync(ulong storeId, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var connecting = _connections.GetOrAdd(storeId, id => ConnectAsync(id, cancellation));
+            RpcClient client;
+            try
+            {
+                client = await connecting.ConfigureAwait(false);
+            }
+            catch
+            {
+                _connections.TryRemove(new KeyValuePair<ulong, Task<RpcClient>>(storeId, connecting));
+                throw;
+            }
+            if (!client.IsClosed)
+            {
+                return client;
+            }
+            if (_connections.TryRemove(new KeyValuePair<ulong, Task<RpcClient>>(storeId, connecting)))
+            {
+                await client.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<RpcClient> ConnectAsync(ulong storeId, CancellationToken cancellation)
+    {
+        var store = await pd.GetStoreAsync(storeId, cancellation).ConfigureAwait(false)
+            ?? throw new RpcConnectionException($"PD does not know store {storeId}");
+        if (!IPEndPoint.TryParse(store.Address, out var endpoint))
+        {
+            throw new RpcConnectionException($"store {storeId} has an unusable address '{store.Address}'");
+        }
+        var options = new TransportOptions { ClusterId = pd.ClusterId, StoreId = 0, MaxFrameBytes = maxFrameBytes };
+        return await RpcClient.ConnectAsync(options, TcpConnector.To(endpoint), storeId, cancellation).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connecting in _connections.Values)
+        {
+            if (connecting.IsCompletedSuccessfully)
+            {
+                await connecting.Result.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        _connections.Clear();
+    }
+}

@@ -1,0 +1,147 @@
+using Microsoft.Extensions.Logging;
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Raft;
+using MultiRaft.Storage.Kv;
+using MultiRaft.Store.Commands;
+using MultiRaft.Store.Peers;
+using MultiRaft.Store.Regions;
+
+namespace MultiRaft.Store.Apply;
+
+/// <summary>
+/// Applies the committed entries of every peer in a round to the KV engine in one write batch that also
+/// carries each region's new applied index, so data and applied index never disagree. Waiting proposals
+/// complete only after that batch is written, so a client that hears "ok" can read its write.
+/// </summary>
+internal sealed class Applier(KvEngine kv, ILogger logger) : IDisposable
+{
+    private readonly Dictionary<Peer, ApplyState> _applied = [];
+    private readonly List<(Peer Peer, Proposal Proposal, CommandResult Result)> _completions = [];
+    private KvWriteBatch _batch = kv.NewWriteBatch();
+
+    public void Apply(Peer peer, EntryList entries)
+    {
+        foreach (var entry in entries)
+        {
+            var proposal = peer.TakeProposal(entry.Index, entry.Term, out var matched);
+            var result = entry.Type == EntryType.ConfChange ? ApplyConfChange(peer, entry) : ApplyNormal(peer, entry);
+            if (proposal is not null)
+            {
+                _completions.Add((peer, proposal, matched ? result : new CommandResult(Peer.Dropped(proposal))));
+            }
+            _applied[peer] = new ApplyState(entry.Index, entry.Term);
+        }
+    }
+
+    /// <summary>Writes the round's batch, then completes its proposals and serves reads that waited for it.</summary>
+    public void Commit()
+    {
+        Flush();
+        foreach (var (peer, proposal, result) in _completions)
+        {
+            peer.FinishProposal(proposal, result);
+        }
+        _completions.Clear();
+    }
+
+    private void Flush()
+    {
+        if (_applied.Count == 0)
+        {
+            return;
+        }
+        foreach (var (peer, state) in _applied)
+        {
+            _batch.SetApplyState(peer.RegionId, state);
+        }
+        // No fsync: the Raft log is durable, and a restart replays whatever the KV engine had not persisted.
+        kv.Write(_batch, sync: false);
+        _batch.Clear();
+        foreach (var (peer, state) in _applied)
+        {
+            peer.AppliedIndex = state.AppliedIndex;
+        }
+        _applied.Clear();
+    }
+
+    private static CommandResult ApplyConfChange(Peer peer, Entry entry)
+    {
+        peer.Node.ApplyConfChange(ConfChange.Decode(entry.Data.Span));
+        return CommandResult.Ok;
+    }
+
+    private CommandResult ApplyNormal(Peer peer, Entry entry)
+    {
+        if (entry.Data.IsEmpty)
+        {
+            return CommandResult.Ok; // A new leader's empty entry.
+        }
+        RaftCommand command;
+        try
+        {
+            command = RaftCommand.Decode(entry.Data);
+        }
+        catch (MessagePack.MessagePackSerializationException e)
+        {
+            logger.LogError(e, "region {Region}: entry {Index} is not a command; skipped", peer.RegionId, entry.Index);
+            return new CommandResult(RegionError.InvalidArgument($"entry {entry.Index} is not a command"));
+        }
+        var region = peer.Region;
+        if (command.RegionId != region.RegionId || command.Epoch.Version != region.Epoch.Version)
+        {
+            var info = region.ToInfo();
+            return new CommandResult(RegionError.EpochNotMatch(
+                $"region {region.RegionId} is at epoch {info.Epoch}, the command was proposed at {command.Epoch}", [info]));
+        }
+        CommandResult result = CommandResult.Ok;
+        foreach (var write in command.Writes)
+        {
+            result = ApplyWrite(write);
+        }
+        return result;
+    }
+
+    private CommandResult ApplyWrite(WriteOp write)
+    {
+        switch (write.Kind)
+        {
+            case WriteKind.Put:
+                _batch.Put(write.Key, write.Value ?? []);
+                return CommandResult.Ok;
+            case WriteKind.Delete:
+                _batch.Delete(write.Key);
+                return CommandResult.Ok;
+            case WriteKind.DeleteRange:
+                _batch.DeleteRange(write.Key, write.EndKey ?? []);
+                return CommandResult.Ok;
+            case WriteKind.CompareAndSwap:
+                return CompareAndSwap(write);
+            default:
+                return new CommandResult(RegionError.InvalidArgument($"unknown write kind {write.Kind}"));
+        }
+    }
+
+    private CommandResult CompareAndSwap(WriteOp write)
+    {
+        // The comparison must see the writes applied before it in this round: write them (with their
+        // applied indexes, so the batch stays consistent) before reading.
+        Flush();
+        var current = kv.Get(write.Key);
+        var matches = write.Expected is null ? current is null : current is not null && current.AsSpan().SequenceEqual(write.Expected);
+        if (!matches)
+        {
+            return new CommandResult(null, Swapped: false, Previous: current);
+        }
+        if (write.Value is null)
+        {
+            _batch.Delete(write.Key);
+        }
+        else
+        {
+            _batch.Put(write.Key, write.Value);
+        }
+        return new CommandResult(null, Swapped: true, Previous: current);
+    }
+
+    public void Dispose() => _batch.Dispose();
+}

@@ -1,0 +1,73 @@
+using MultiRaft.Raft;
+using MultiRaft.Storage.Kv;
+using MultiRaft.Storage.RaftLog;
+using MultiRaft.Store.Peers;
+
+namespace MultiRaft.Store.Batch;
+
+/// <summary>
+/// Log GC: once a region has more than <see cref="StoreOptions.LogGcThresholdEntries"/> applied entries in
+/// its log, the log is cut at the applied index — or, on a leader, at the slowest follower's match when that
+/// is not too far behind, so a healthy follower is not pushed onto a snapshot. The applied state is made
+/// durable in the KV engine first: the log is never compacted past what the KV engine has durably applied.
+/// </summary>
+internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEngine kv)
+{
+    private readonly List<(Peer Peer, ulong CompactTo)> _due = [];
+
+    public void Compact(List<(Peer Peer, Ready Ready)> readies)
+    {
+        var threshold = (ulong)options.LogGcThresholdEntries;
+        foreach (var (peer, _) in readies)
+        {
+            var first = log.FirstIndex(peer.RegionId);
+            var applied = peer.AppliedIndex;
+            if (applied < first || applied - first < threshold)
+            {
+                continue;
+            }
+            var compactTo = Math.Min(applied, log.LastIndex(peer.RegionId));
+            if (peer.IsLeader && SlowestFollowerMatch(peer) is { } slowest && slowest + threshold >= applied)
+            {
+                compactTo = Math.Min(compactTo, slowest);
+            }
+            if (compactTo > first)
+            {
+                _due.Add((peer, compactTo));
+            }
+        }
+        if (_due.Count == 0)
+        {
+            return;
+        }
+        using (var sync = kv.NewWriteBatch())
+        {
+            foreach (var (peer, _) in _due)
+            {
+                if (kv.GetApplyState(peer.RegionId) is { } state)
+                {
+                    sync.SetApplyState(peer.RegionId, state);
+                }
+            }
+            kv.Write(sync, sync: true); // Flushes the WAL with every apply written before it.
+        }
+        foreach (var (peer, compactTo) in _due)
+        {
+            log.Compact(peer.RegionId, compactTo);
+        }
+        _due.Clear();
+    }
+
+    private static ulong? SlowestFollowerMatch(Peer peer)
+    {
+        ulong? slowest = null;
+        foreach (var (id, progress) in peer.Node.Progress)
+        {
+            if (id != peer.PeerId && (slowest is null || progress.Match < slowest))
+            {
+                slowest = progress.Match;
+            }
+        }
+        return slowest;
+    }
+}

@@ -1,0 +1,106 @@
+using MultiRaft.Raft;
+using MultiRaft.Storage.RaftLog;
+using MultiRaft.Store.Apply;
+using MultiRaft.Store.Network;
+using MultiRaft.Store.Peers;
+using MultiRaft.Store.Snapshots;
+
+namespace MultiRaft.Store.Batch;
+
+/// <summary>
+/// One worker's pass over the peers that have work: run their inboxes, collect their Readys, write every
+/// entry and hard state in one log batch with one fsync, send messages (those that need durability only
+/// after the fsync), apply committed entries in one KV batch, and advance the nodes.
+/// </summary>
+internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor) : IDisposable
+{
+    private readonly LogWriteBatch _logBatch = new();
+    private readonly List<(Peer Peer, Ready Ready)> _readies = [];
+
+    public void Run(List<Peer> peers)
+    {
+        foreach (var peer in peers)
+        {
+            if (!peer.IsDestroyed)
+            {
+                peer.HandleInbox();
+                if (peer.Node.HasReady)
+                {
+                    _readies.Add((peer, peer.Node.GetReady()));
+                }
+            }
+        }
+        if (_readies.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            Persist();
+            Apply();
+            foreach (var (peer, ready) in _readies)
+            {
+                peer.OnReadStates(ready.ReadStates);
+                peer.Node.Advance(ready);
+                peer.ObserveRole();
+                peer.ServeAppliedReads();
+            }
+            compactor.Compact(_readies);
+        }
+        finally
+        {
+            _readies.Clear();
+        }
+    }
+
+    private void Persist()
+    {
+        var mustSync = false;
+        foreach (var (peer, ready) in _readies)
+        {
+            // Appends from a leader may leave before its own fsync: a commit still needs a durable majority.
+            router.Send(peer, ready.Messages);
+            if (ready.Snapshot is { } snapshot)
+            {
+                installer.Install(peer, snapshot);
+                _logBatch.ApplySnapshot(peer.RegionId, snapshot.Metadata);
+            }
+            if (ready.Entries.Count > 0)
+            {
+                _logBatch.AddEntries(peer.RegionId, ready.Entries);
+            }
+            if (ready.HardState is { } hardState)
+            {
+                _logBatch.SetHardState(peer.RegionId, hardState);
+            }
+            mustSync |= ready.MustSync;
+        }
+        if (!_logBatch.IsEmpty)
+        {
+            log.Write(_logBatch);
+            _logBatch.Clear();
+            if (mustSync)
+            {
+                log.Sync();
+            }
+        }
+        foreach (var (peer, ready) in _readies)
+        {
+            router.Send(peer, ready.MessagesAfterPersist);
+        }
+    }
+
+    private void Apply()
+    {
+        foreach (var (peer, ready) in _readies)
+        {
+            if (ready.CommittedEntries.Count > 0)
+            {
+                applier.Apply(peer, ready.CommittedEntries);
+            }
+        }
+        applier.Commit();
+    }
+
+    public void Dispose() => applier.Dispose();
+}

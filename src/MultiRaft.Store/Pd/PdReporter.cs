@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Logging;
+using MultiRaft.Protocol.Metadata;
+using MultiRaft.Protocol.Pd;
+using MultiRaft.Storage.Kv;
+using MultiRaft.Store.Peers;
+using MultiRaft.Store.Regions;
+using MultiRaft.Transport.Rpc;
+
+namespace MultiRaft.Store.Pd;
+
+/// <summary>
+/// Keeps PD informed: a region heartbeat from every region this store leads (at once when leadership or the
+/// region changes, and periodically), and a store heartbeat with capacity and counts.
+/// </summary>
+internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient pd, PeerRegistry peers, KvEngine kv, ILogger logger)
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        var nextRegionRound = DateTime.UtcNow;
+        var nextStoreBeat = DateTime.UtcNow;
+        using var timer = new PeriodicTimer(Poll);
+        while (await timer.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
+        {
+            var now = DateTime.UtcNow;
+            var everyLeader = now >= nextRegionRound;
+            if (everyLeader)
+            {
+                nextRegionRound = now + options.RegionHeartbeatInterval;
+            }
+            await ReportRegionsAsync(everyLeader, cancellation).ConfigureAwait(false);
+            if (now >= nextStoreBeat)
+            {
+                nextStoreBeat = now + options.StoreHeartbeatInterval;
+                await ReportStoreAsync(cancellation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReportRegionsAsync(bool everyLeader, CancellationToken cancellation)
+    {
+        foreach (var peer in peers.All)
+        {
+            if (!peer.IsLeader || !(everyLeader || peer.HeartbeatDue))
+            {
+                continue;
+            }
+            peer.HeartbeatDue = false;
+            var region = peer.Region;
+            var stats = kv.GetApproximateStats(region.StartKey, region.EndKey);
+            var request = new RegionHeartbeatRequest(
+                region.ToInfo(),
+                new PeerInfo(peer.PeerId, storeId, false),
+                peer.Term,
+                [],
+                [],
+                new RegionStats(stats.ApproximateBytes, stats.ApproximateKeys, 0, 0, 0, 0));
+            try
+            {
+                if (await pd.RegionHeartbeatAsync(request, cancellation).ConfigureAwait(false) is { } step)
+                {
+                    logger.LogInformation("region {Region}: PD asked for {Step}; operators are not carried out yet", region.RegionId, step);
+                }
+            }
+            catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+            {
+                peer.HeartbeatDue = true; // Try again next poll.
+                logger.LogWarning("region heartbeat for region {Region} failed: {Reason}", region.RegionId, e.Message);
+                return;
+            }
+        }
+    }
+
+    private async Task ReportStoreAsync(CancellationToken cancellation)
+    {
+        var drive = new DriveInfo(Path.GetFullPath(options.DataDirectory));
+        int regions = 0, leaders = 0;
+        foreach (var peer in peers.All)
+        {
+            regions++;
+            leaders += peer.IsLeader ? 1 : 0;
+        }
+        var stats = new StoreStats(drive.TotalSize, drive.AvailableFreeSpace, DirectoryBytes(options.DataDirectory), regions, leaders, 0, 0, 0, 0);
+        try
+        {
+            await pd.StoreHeartbeatAsync(storeId, stats, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+        {
+            logger.LogWarning("store heartbeat failed: {Reason}", e.Message);
+        }
+    }
+
+    private static long DirectoryBytes(string directory)
+    {
+        long bytes = 0;
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            bytes += file.Length;
+        }
+        return bytes;
+    }
+}

@@ -1,0 +1,226 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Protocol.Metadata;
+using MultiRaft.Raft;
+using MultiRaft.Storage.Kv;
+using MultiRaft.Store.Regions;
+
+namespace MultiRaft.Store.Peers;
+
+/// <summary>
+/// One replica of one region on this store: its Raft node, the region as last applied, and the client work
+/// waiting on it. Any thread may post input; only the batch system's worker that holds the peer (see
+/// <see cref="TrySchedule"/>) runs the node, so the node needs no lock.
+/// </summary>
+internal sealed partial class Peer
+{
+    private readonly ConcurrentQueue<PeerInput> _inbox = new();
+    private readonly Action<Peer> _schedule;
+    private readonly Dictionary<ulong, Proposal> _proposals = [];
+    private int _scheduled;
+    private int _pendingTicks;
+    private int _inflightProposals;
+    private volatile RegionLocalState _region;
+    private volatile StrongBox<PeerInfo>? _leader; // Boxed: a nullable struct cannot be volatile.
+    private volatile bool _isLeader;
+    private volatile bool _destroyed;
+
+    public Peer(RegionLocalState region, ulong peerId, RaftNode node, ulong appliedIndex, Action<Peer> schedule)
+    {
+        _region = region;
+        PeerId = peerId;
+        Node = node;
+        AppliedIndex = appliedIndex;
+        _schedule = schedule;
+    }
+
+    public ulong RegionId => _region.RegionId;
+
+    public ulong PeerId { get; }
+
+    /// <summary>Touched only by the worker holding the peer.</summary>
+    public RaftNode Node { get; }
+
+    /// <summary>The region as of the last applied command (range, epoch, peers); swapped whole, read by any thread.</summary>
+    public RegionLocalState Region
+    {
+        get => _region;
+        set => _region = value;
+    }
+
+    public bool IsLeader => _isLeader;
+
+    /// <summary>The leader as this peer last knew it, for NotLeader hints.</summary>
+    public PeerInfo? Leader => _leader?.Value;
+
+    public bool IsDestroyed => _destroyed;
+
+    /// <summary>The node's term after the last round, for reports from other threads.</summary>
+    public ulong Term { get; private set; }
+
+    public ulong AppliedIndex { get; set; }
+
+    public int InflightProposals => Volatile.Read(ref _inflightProposals);
+
+    /// <summary>Set when leadership or the region changed, so the store reports to PD at once.</summary>
+    public bool HeartbeatDue { get; set; }
+
+    public void Post(PeerInput input)
+    {
+        _inbox.Enqueue(input);
+        TrySchedule();
+    }
+
+    public void AddTick()
+    {
+        Interlocked.Increment(ref _pendingTicks);
+        TrySchedule();
+    }
+
+    /// <summary>Queues the peer for a worker unless one already holds or awaits it.</summary>
+    public void TrySchedule()
+    {
+        if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
+        {
+            _schedule(this);
+        }
+    }
+
+    /// <summary>Called by the worker at the end of its round: releases the peer, and queues it again if input
+    /// arrived meanwhile (posters saw it held and did not queue it).</summary>
+    public void Release()
+    {
+        Volatile.Write(ref _scheduled, 0);
+        if (!_destroyed && (!_inbox.IsEmpty || Volatile.Read(ref _pendingTicks) > 0 || Node.HasReady))
+        {
+            TrySchedule();
+        }
+    }
+
+    /// <summary>Runs the inbox against the node: ticks, Raft messages, proposals and reads.</summary>
+    public void HandleInbox()
+    {
+        for (var ticks = Interlocked.Exchange(ref _pendingTicks, 0); ticks > 0; ticks--)
+        {
+            Node.Tick();
+        }
+        List<ReadWaiter>? reads = null;
+        while (_inbox.TryDequeue(out var input))
+        {
+            switch (input.Kind)
+            {
+                case PeerInputKind.RaftMessage:
+                    Node.Step(input.Message!);
+                    break;
+                case PeerInputKind.Propose:
+                    Propose(input.Proposal!);
+                    break;
+                case PeerInputKind.Read:
+                    (reads ??= []).Add(input.Read!);
+                    break;
+                case PeerInputKind.Unreachable:
+                    Node.ReportUnreachable(input.PeerId);
+                    break;
+                case PeerInputKind.SnapshotReport:
+                    Node.ReportSnapshot(input.PeerId, input.Succeeded);
+                    break;
+                case PeerInputKind.TransferLeader:
+                    Node.TransferLeader(input.PeerId);
+                    break;
+            }
+        }
+        if (reads is not null)
+        {
+            StartRead(reads);
+        }
+    }
+
+    private void Propose(Proposal proposal)
+    {
+        var result = Node.Propose(proposal.Data);
+        if (!result.IsAccepted)
+        {
+            proposal.Fail(RejectionFor(result.Status));
+            return;
+        }
+        proposal.Index = result.Index;
+        proposal.Term = result.Term;
+        Interlocked.Increment(ref _inflightProposals);
+        if (_proposals.Remove(result.Index, out var overwritten))
+        {
+            // Our own log held an older-term entry at this index: it was never committed.
+            FinishProposal(overwritten, new CommandResult(Dropped(overwritten)));
+        }
+        _proposals[result.Index] = proposal;
+    }
+
+    /// <summary>The proposal placed at <paramref name="index"/>, if any, and whether its term matches the
+    /// applied entry's (otherwise another leader's entry took the index, and ours will never commit).</summary>
+    public Proposal? TakeProposal(ulong index, ulong term, out bool matched)
+    {
+        matched = false;
+        if (!_proposals.Remove(index, out var proposal))
+        {
+            return null;
+        }
+        matched = proposal.Term == term;
+        return proposal;
+    }
+
+    public void FinishProposal(Proposal proposal, CommandResult result)
+    {
+        Interlocked.Decrement(ref _inflightProposals);
+        proposal.Complete(result);
+    }
+
+    public static RegionError Dropped(Proposal proposal) =>
+        new(RegionErrorKind.ProposalDropped, $"the entry at index {proposal.Index} was replaced by another leader's");
+
+    private RegionError RejectionFor(ProposalStatus status) => status switch
+    {
+        ProposalStatus.NotLeader => RegionError.NotLeader(RegionId, Leader),
+        _ => new RegionError(RegionErrorKind.ProposalDropped, $"region {RegionId} did not take the proposal: {status}"),
+    };
+
+    /// <summary>After each Ready: who leads now, for the RPC threads' fast checks.</summary>
+    public void ObserveRole()
+    {
+        var leaderId = Node.LeaderId;
+        Term = Node.Term;
+        var wasLeader = _isLeader;
+        _isLeader = Node.Role == RaftRole.Leader;
+        var region = _region;
+        var leader = leaderId == RaftNode.None ? null : region.PeerById(leaderId) is { } p ? new PeerInfo(p.Id, p.StoreId, p.Role == PeerRole.Learner) : (PeerInfo?)null;
+        if (leader != Leader)
+        {
+            _leader = leader is { } known ? new StrongBox<PeerInfo>(known) : null;
+        }
+        if (_isLeader && !wasLeader)
+        {
+            HeartbeatDue = true;
+        }
+        if (wasLeader && !_isLeader)
+        {
+            FailReads(RegionError.NotLeader(RegionId, Leader));
+        }
+    }
+
+    /// <summary>The peer is gone (region removed from this store, or the store stops): nothing waiting on it
+    /// will complete normally.</summary>
+    public void Destroy(RegionError reason)
+    {
+        _destroyed = true;
+        foreach (var proposal in _proposals.Values)
+        {
+            FinishProposal(proposal, new CommandResult(reason));
+        }
+        _proposals.Clear();
+        FailReads(reason);
+        while (_inbox.TryDequeue(out var input))
+        {
+            input.Proposal?.Fail(reason);
+            input.Read?.Fail(reason);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using MultiRaft.Raft;
+
+namespace MultiRaft.Store.Peers;
+
+/// <summary>What other threads hand a peer: only its worker touches the Raft node, so everything else goes
+/// through the peer's inbox.</summary>
+internal enum PeerInputKind : byte
+{
+    RaftMessage,
+    Propose,
+    Read,
+    Unreachable,
+    SnapshotReport,
+    TransferLeader,
+}
+
+internal readonly record struct PeerInput(
+    PeerInputKind Kind,
+    Message? Message = null,
+    Proposal? Proposal = null,
+    ReadWaiter? Read = null,
+    ulong PeerId = 0,
+    bool Succeeded = false);

@@ -1,0 +1,45 @@
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Store.Commands;
+
+namespace MultiRaft.Store.Peers;
+
+/// <summary>A client write on its way through Raft: completed once its entry is applied, or with the reason
+/// it never will be.</summary>
+internal sealed class Proposal(RaftCommand command)
+{
+    private readonly TaskCompletionSource<CommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public RaftCommand Command { get; } = command;
+
+    public byte[] Data { get; } = command.Encode();
+
+    /// <summary>Where Raft placed the entry (set when the leader accepts it).</summary>
+    public ulong Index { get; set; }
+
+    public ulong Term { get; set; }
+
+    public Task<CommandResult> Completion => _done.Task;
+
+    public void Complete(CommandResult result) => _done.TrySetResult(result);
+
+    public void Fail(RegionError error) => _done.TrySetResult(new CommandResult(error));
+}
+
+/// <summary>How an applied command ended: an error (nothing changed), or success with, for a
+/// compare-and-swap, whether it swapped and the value it found.</summary>
+internal sealed record CommandResult(RegionError? Error, bool Swapped = false, byte[]? Previous = null)
+{
+    public static CommandResult Ok { get; } = new((RegionError?)null);
+}
+
+/// <summary>A linearizable read waiting for its read index to be confirmed and applied.</summary>
+internal sealed class ReadWaiter
+{
+    private readonly TaskCompletionSource<RegionError?> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task<RegionError?> Completion => _done.Task;
+
+    public void Ready() => _done.TrySetResult(null);
+
+    public void Fail(RegionError error) => _done.TrySetResult(error);
+}

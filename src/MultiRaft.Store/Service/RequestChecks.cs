@@ -1,0 +1,96 @@
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Storage.Kv;
+using MultiRaft.Store.Peers;
+using MultiRaft.Store.Regions;
+
+namespace MultiRaft.Store.Service;
+
+/// <summary>The checks every client request passes before it touches Raft or the engine; each failure is a
+/// typed <see cref="RegionError"/> and nothing happens.</summary>
+internal sealed class RequestChecks(StoreOptions options, PeerRegistry peers)
+{
+    /// <summary>The peer of the named region if the epoch matches; otherwise the error.</summary>
+    public RegionError? Region(RegionContext context, out Peer peer)
+    {
+        peer = peers.Find(context.RegionId)!;
+        if (peer is null)
+        {
+            return RegionError.RegionNotFound(context.RegionId);
+        }
+        return Epoch(context, peer.Region);
+    }
+
+    public static RegionError? Epoch(RegionContext context, RegionLocalState region)
+    {
+        if (context.Epoch.Version == region.Epoch.Version)
+        {
+            return null;
+        }
+        var info = region.ToInfo();
+        return RegionError.EpochNotMatch($"region {region.RegionId} is at epoch {info.Epoch}, the request named {context.Epoch}", [info]);
+    }
+
+    public static RegionError? Leader(Peer peer) => peer.IsLeader ? null : RegionError.NotLeader(peer.RegionId, peer.Leader);
+
+    public RegionError? Key(byte[]? key, RegionLocalState region)
+    {
+        if (key is null || key.Length == 0)
+        {
+            return RegionError.InvalidArgument("a key must not be empty");
+        }
+        if (key.Length > options.MaxKeyBytes)
+        {
+            return RegionError.InvalidArgument($"a key of {key.Length} bytes is over the {options.MaxKeyBytes}-byte limit");
+        }
+        return region.Contains(key) ? null : RegionError.KeyNotInRegion(region.ToInfo());
+    }
+
+    public RegionError? Value(byte[]? value)
+    {
+        if (value is null)
+        {
+            return RegionError.InvalidArgument("a value is required");
+        }
+        return value.Length > options.MaxValueBytes
+            ? RegionError.InvalidArgument($"a value of {value.Length} bytes is over the {options.MaxValueBytes}-byte limit")
+            : null;
+    }
+
+    public RegionError? BatchSize(int count, string what)
+    {
+        if (count == 0)
+        {
+            return RegionError.InvalidArgument($"a {what} needs at least one key");
+        }
+        return count > options.MaxBatchKeys
+            ? RegionError.InvalidArgument($"a {what} of {count} keys is over the {options.MaxBatchKeys}-key limit")
+            : null;
+    }
+
+    public RegionError? CommandSize(long bytes) => bytes > options.MaxCommandBytes
+        ? RegionError.InvalidArgument($"a write of {bytes} bytes is over the {options.MaxCommandBytes}-byte limit")
+        : null;
+
+    /// <summary><c>[start, end)</c> (empty end = +inf) must be non-empty and lie inside the region.</summary>
+    public RegionError? Range(byte[] start, byte[] end, RegionLocalState region)
+    {
+        if (Key(start, region) is { } error)
+        {
+            return error;
+        }
+        if (end.Length > options.MaxKeyBytes)
+        {
+            return RegionError.InvalidArgument($"an end key of {end.Length} bytes is over the {options.MaxKeyBytes}-byte limit");
+        }
+        if (end.Length > 0 && end.AsSpan().SequenceCompareTo(start) <= 0)
+        {
+            return RegionError.InvalidArgument("the end key must be after the start key");
+        }
+        var inside = region.EndKey.Length == 0 || (end.Length > 0 && end.AsSpan().SequenceCompareTo(region.EndKey) <= 0);
+        return inside ? null : RegionError.KeyNotInRegion(region.ToInfo());
+    }
+
+    public RegionError? Busy(Peer peer) => peer.InflightProposals >= options.MaxInflightProposalsPerRegion
+        ? RegionError.ServerIsBusy($"region {peer.RegionId} has {peer.InflightProposals} proposals in flight")
+        : null;
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MultiRaft.Store;
+
+/// <summary>How a store runs. Defaults follow DESIGN.md's starting numbers.</summary>
+public sealed record StoreOptions
+{
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Where the store listens: Raft traffic from other stores, snapshots and client RPC share it.</summary>
+    public required IPEndPoint Listen { get; init; }
+
+    /// <summary>The address other processes use to reach this store; defaults to the bound listen address.</summary>
+    public string? AdvertiseAddress { get; init; }
+
+    public required IReadOnlyList<IPEndPoint> PdEndpoints { get; init; }
+
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public int ElectionTicks { get; init; } = 10;
+
+    public int HeartbeatTicks { get; init; } = 2;
+
+    public int LeaseTicks { get; init; } = 9;
+
+    public int RaftWorkers { get; init; } = 2;
+
+    public int MaxPeersPerRound { get; init; } = 256;
+
+    /// <summary>Proposals in flight per region; past it writes get ServerIsBusy.</summary>
+    public int MaxInflightProposalsPerRegion { get; init; } = 16 * 1024;
+
+    public int MaxKeyBytes { get; init; } = 8 * 1024;
+
+    public int MaxValueBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Keys in one BatchGet or BatchPut, and pairs in one Scan.</summary>
+    public int MaxBatchKeys { get; init; } = 10_000;
+
+    /// <summary>Bytes of keys and values in one write command (one Raft entry).</summary>
+    public int MaxCommandBytes { get; init; } = 12 * 1024 * 1024;
+
+    /// <summary>Applied entries a region keeps in the shared log before log GC cuts it.</summary>
+    public int LogGcThresholdEntries { get; init; } = 10_000;
+
+    /// <summary>How often the shared log reclaims disk (truncating its prefix, moving live entries forward).</summary>
+    public TimeSpan LogPurgeInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan StoreHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a store that hosts no region yet asks PD whether it is in the first region.</summary>
+    public TimeSpan BootstrapPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException("a data directory is required", nameof(DataDirectory));
+        }
+        if (PdEndpoints.Count == 0)
+        {
+            throw new ArgumentException("at least one PD address is required", nameof(PdEndpoints));
+        }
+        if (TickInterval <= TimeSpan.Zero || RaftWorkers < 1 || MaxPeersPerRound < 1 || MaxInflightProposalsPerRegion < 1)
+        {
+            throw new ArgumentException("tick interval, workers, peers per round and inflight proposals must be positive");
+        }
+        if (LeaseTicks >= ElectionTicks)
+        {
+            throw new ArgumentException($"the lease ({LeaseTicks} ticks) must be shorter than the election timeout ({ElectionTicks} ticks)");
+        }
+    }
+}

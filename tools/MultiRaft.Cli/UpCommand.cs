@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using MultiRaft.PlacementDriver;
+using MultiRaft.Store;
+
+namespace MultiRaft.Cli;
+
+/// <summary><c>multiraft up</c>: PD and a few stores on loopback in this process — the embedded default
+/// cluster. A second <c>up</c> over the same directory resumes the same cluster.</summary>
+internal static class UpCommand
+{
+    public static Command Create()
+    {
+        var stores = new Option<int>("--stores") { Description = "how many stores", DefaultValueFactory = _ => 3 };
+        var data = new Option<string>("--data") { Description = "data directory of the whole cluster", DefaultValueFactory = _ => "./data" };
+        var pdPort = new Option<int>("--pd-port") { Description = "PD's port", DefaultValueFactory = _ => CliDefaults.PdPort };
+        var storePort = new Option<int>("--store-port") { Description = "first store's port; the others follow it", DefaultValueFactory = _ => CliDefaults.FirstStorePort };
+        var verbose = new Option<bool>("--verbose") { Description = "log every server event, not only warnings" };
+        var command = new Command("up", """
+            Start a local cluster on loopback: PD and --stores stores (3 replicas per region), with data under
+            --data. Prints where everything listens; Ctrl+C stops it cleanly. Running it again over the same
+            directory resumes the same cluster with its data.
+            Example: multiraft up --stores 3 --data ./data
+            """)
+        {
+            stores, data, pdPort, storePort, verbose,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var count = parse.GetValue(stores);
+            var firstPort = parse.GetValue(storePort);
+            var pd = parse.GetValue(pdPort);
+            var error = count is < 1 or > 16 ? "--stores must be between 1 and 16"
+                : pd is < 1 or > 65535 ? "--pd-port must be a port number"
+                : firstPort < 1 || firstPort + count - 1 > 65535 ? "--store-port must leave room for every store's port"
+                : null;
+            if (error is not null)
+            {
+                return CliDefaults.Fail(error, 2);
+            }
+            using var logging = CliDefaults.Logging(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+            return await RunAsync(Path.GetFullPath(parse.GetValue(data)!), count, pd, firstPort, logging).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string directory, int storeCount, int pdPort, int firstStorePort, ILoggerFactory logging)
+    {
+        using var stop = CliDefaults.StopOnSignal();
+        var pdEndpoint = new IPEndPoint(IPAddress.Loopback, pdPort);
+        var servers = new List<IAsyncDisposable>();
+        try
+        {
+            var pd = await PdServer.StartAsync(new PdServerOptions
+            {
+                Listen = pdEndpoint,
+                DataDirectory = Path.Combine(directory, "pd"),
+                MaxReplicas = Math.Min(3, storeCount),
+                Logger = logging.CreateLogger("MultiRaft.PD"),
+            }, stop.Token).ConfigureAwait(false);
+            servers.Add(pd);
+            Console.WriteLine($"pd       cluster {pd.ClusterId} listening on {pd.Endpoint}, data {Path.Combine(directory, "pd")}");
+            var stores = new List<StoreServer>();
+            for (var i = 0; i < storeCount; i++)
+            {
+                var storeDirectory = Path.Combine(directory, $"store{i + 1}");
+                var store = await StoreServer.StartAsync(new StoreOptions
+                {
+                    DataDirectory = storeDirectory,
+                    Listen = new IPEndPoint(IPAddress.Loopback, firstStorePort + i),
+                    PdEndpoints = [pdEndpoint],
+                    LoggerFactory = logging,
+                }, stop.Token).ConfigureAwait(false);
+                servers.Add(store);
+                stores.Add(store);
+                Console.WriteLine($"store {store.StoreId,-3} listening on {store.Endpoint}, data {storeDirectory}");
+            }
+            Console.WriteLine($"cluster is up; try: multiraft kv put hello world --pd {pdEndpoint}   (Ctrl+C stops it)");
+            await Task.WhenAny([Task.Delay(Timeout.Infinite, stop.Token), .. stores.Select(s => s.Stopped)]).ConfigureAwait(false);
+            var failed = stores.FirstOrDefault(s => s.Stopped.IsFaulted);
+            return failed is null ? 0 : CliDefaults.Fail($"store {failed.StoreId} failed: {failed.Stopped.Exception!.InnerException!.Message}");
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException or Transport.Rpc.RpcConnectionException)
+        {
+            return CliDefaults.Fail($"the cluster could not start: {e.Message}");
+        }
+        finally
+        {
+            Console.WriteLine("stopping...");
+            for (var i = servers.Count - 1; i >= 0; i--)
+            {
+                await servers[i].DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}
