@@ -51,6 +51,11 @@ public sealed record RaftConfig
     /// <summary>Serve ReadIndex from the leader's lease when it is valid (requires CheckQuorum).</summary>
     public bool LeaseRead { get; init; } = true;
 
+    /// <summary>A node that starts with a non-zero term may be one a leader's lease counts on (it restarted),
+    /// so it refuses votes for an election timeout. A host creating a brand-new group member that no leader
+    /// can have counted on yet (a region just made by a split) turns this off so the group elects at once.</summary>
+    public bool QuietOnStart { get; init; } = true;
+
     public void Validate()
     {
         if (Id == 0)

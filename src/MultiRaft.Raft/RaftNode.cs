@@ -59,7 +59,7 @@ public sealed partial class RaftNode
         }
         // A node restarting into an existing group (it has seen a term) does not know whether a leader's lease
         // still counts on its earlier acknowledgement, so it refuses to vote for one election timeout.
-        _restartQuietTicks = hardState.Term > 0 ? (ulong)config.ElectionTicks : 0;
+        _restartQuietTicks = config.QuietOnStart && hardState.Term > 0 ? (ulong)config.ElectionTicks : 0;
         if (config.Applied > 0)
         {
             // The host applies only committed entries, so all it applied is committed, even when its last

@@ -33,10 +33,12 @@ public sealed partial class StoreServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _loops = [];
+    private readonly EarlyMessages _early = new(maxRegions: 4096, keepFor: TimeSpan.FromSeconds(5));
     private RaftBatchSystem? _batch;
     private StoreRouter? _router;
     private ServiceListener? _listener;
     private PeerFactory? _factory;
+    private SnapshotInstaller? _installer;
     private int _disposed;
 
     private StoreServer(StoreOptions options, PdClient pd, StoreIdentity identity, RaftLogEngine log, KvEngine kv)
@@ -67,6 +69,9 @@ public sealed partial class StoreServer : IAsyncDisposable
 
     /// <summary>Raft messages dropped on full send queues.</summary>
     public long DroppedMessages => _router?.Dropped ?? 0;
+
+    /// <summary>Snapshots received from leaders and installed.</summary>
+    public long SnapshotsInstalled => _installer?.Installed ?? 0;
 
     public static async Task<StoreServer> StartAsync(StoreOptions options, CancellationToken cancellation = default)
     {
@@ -133,15 +138,18 @@ public sealed partial class StoreServer : IAsyncDisposable
         };
         var snapshots = new SnapshotFiles(Path.Combine(_options.DataDirectory, "snap"));
         _router = new StoreRouter(transport, ResolveStoreAsync, _peers.Find, snapshots, _logger);
-        var installer = new SnapshotInstaller(_kv, snapshots);
+        var installer = _installer = new SnapshotInstaller(_kv, snapshots);
         var compactor = new LogCompactor(_options, _log, _kv);
+        var reporter = new PdReporter(_options, StoreId, _pd, _peers, _kv, _logger);
+        var schedule = new Action<Peer>(peer => _batch!.Schedule(peer));
+        _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, schedule);
+        var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
         _batch = new RaftBatchSystem(
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
-            () => new RaftRound(_log, new Applier(_kv, _logger), _router, installer, compactor),
+            () => new RaftRound(_log, new Applier(_kv, splits, _logger), _router, installer, compactor),
             OnFatal,
             _logger);
-        _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, _batch.Schedule);
         foreach (var region in _kv.LoadRegionStates())
         {
             if (_factory.Open(region) is { } peer)
@@ -149,10 +157,11 @@ public sealed partial class StoreServer : IAsyncDisposable
                 _peers.TryAdd(peer);
             }
         }
-        var kvService = new KvService(_options, _peers, _kv);
+        var handlers = new KvService(_options, _peers, _kv).Handlers();
+        new AdminService(_options, _peers, _pd).AddHandlers(handlers);
         var sink = new SnapshotSink(StoreId, snapshots, _peers.Find, _logger);
         _listener = new ServiceListener(transport, _options.Listen,
-            [new RaftService(OnRaftMessage), new RpcService(kvService.Handlers(), _logger), new SnapshotService(sink, logger: _logger)], _logger);
+            [new RaftService(OnRaftMessage), new RpcService(handlers, _logger), new SnapshotService(sink, logger: _logger)], _logger);
         _listener.Start();
         var address = _options.AdvertiseAddress ?? _listener.LocalEndPoint.ToString();
         await _pd.PutStoreAsync(StoreId, address, null, cancellation).ConfigureAwait(false);
@@ -161,7 +170,6 @@ public sealed partial class StoreServer : IAsyncDisposable
         {
             peer.TrySchedule();
         }
-        var reporter = new PdReporter(_options, StoreId, _pd, _peers, _kv, _logger);
         _loops.Add(TickAsync(_stop.Token));
         _loops.Add(IgnoreStop(reporter.RunAsync(_stop.Token)));
         _loops.Add(PurgeLogAsync(snapshots, _stop.Token));
@@ -181,7 +189,15 @@ public sealed partial class StoreServer : IAsyncDisposable
 
     private void OnRaftMessage(RaftEnvelope envelope)
     {
-        if (envelope.ToStore == StoreId && _peers.Find(envelope.RegionId) is { } peer && envelope.Message.To == peer.PeerId)
+        if (envelope.ToStore != StoreId)
+        {
+            return;
+        }
+        if (_peers.Find(envelope.RegionId) is not { } peer)
+        {
+            _early.Hold(envelope);
+        }
+        else if (envelope.Message.To == peer.PeerId)
         {
             peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));
         }

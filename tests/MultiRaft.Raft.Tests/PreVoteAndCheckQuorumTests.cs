@@ -188,4 +188,19 @@ public class PreVoteAndCheckQuorumTests
         Assert.Equal((9UL, 3UL), (follower.Term, follower.Vote));
         Assert.Contains(follower.GetReady().MessagesAfterPersist, m => m.Type == MessageType.RequestVoteResponse && !m.Reject && m.To == 3);
     }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void A_node_starting_with_a_term_ignores_votes_for_an_election_timeout_unless_told_it_is_new(bool quietOnStart, bool grants)
+    {
+        var storage = Drive.Storage([1, 2, 3], [1, 1], commit: 2);
+        var node = Drive.Node(1, storage, c => c with { QuietOnStart = quietOnStart });
+
+        node.Step(new Message { Type = MessageType.RequestVote, From = 2, To = 1, Term = 2, LogTerm = 1, Index = 2 });
+
+        var granted = Drive.Flush(node, storage).Any(m => m.Type == MessageType.RequestVoteResponse && !m.Reject);
+        Assert.Equal(grants, granted);
+        Assert.Equal(grants ? 2UL : 1UL, node.Term);
+    }
 }

@@ -15,10 +15,13 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly string _root;
     private readonly IPEndPoint?[] _storeEndpoints;
 
-    private TestCluster(PdServer pd, int storeCount, string root)
+    private readonly Func<StoreOptions, StoreOptions> _tune;
+
+    private TestCluster(PdServer pd, int storeCount, string root, Func<StoreOptions, StoreOptions>? tune)
     {
         Pd = pd;
         _root = root;
+        _tune = tune ?? (o => o);
         Stores = new StoreServer?[storeCount];
         _storeEndpoints = new IPEndPoint?[storeCount];
     }
@@ -27,11 +30,12 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public StoreServer?[] Stores { get; }
 
-    public static async Task<TestCluster> StartAsync(int stores = 3)
+    /// <param name="tune">Adjusts every store's options (thresholds a test wants to reach quickly).</param>
+    public static async Task<TestCluster> StartAsync(int stores = 3, Func<StoreOptions, StoreOptions>? tune = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "multiraft-store-tests", Guid.NewGuid().ToString("N"));
         var pd = await PdServer.StartAsync(PdOptions(root, new IPEndPoint(IPAddress.Loopback, 0), Math.Min(3, stores)));
-        var cluster = new TestCluster(pd, stores, root);
+        var cluster = new TestCluster(pd, stores, root, tune);
         for (var i = 0; i < stores; i++)
         {
             await cluster.StartStoreAsync(i);
@@ -50,7 +54,7 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public async Task StartStoreAsync(int i)
     {
-        Stores[i] = await StoreServer.StartAsync(new StoreOptions
+        Stores[i] = await StoreServer.StartAsync(_tune(new StoreOptions
         {
             DataDirectory = StoreDirectory(i),
             // A restarted store comes back on the port it had, as a real one would.
@@ -59,7 +63,7 @@ internal sealed class TestCluster : IAsyncDisposable
             TickInterval = TimeSpan.FromMilliseconds(20),
             RegionHeartbeatInterval = TimeSpan.FromMilliseconds(500),
             BootstrapPollInterval = TimeSpan.FromMilliseconds(20),
-        });
+        }));
         _storeEndpoints[i] = Stores[i]!.Endpoint;
     }
 

@@ -13,7 +13,7 @@ namespace MultiRaft.Store.Apply;
 /// carries each region's new applied index, so data and applied index never disagree. Waiting proposals
 /// complete only after that batch is written, so a client that hears "ok" can read its write.
 /// </summary>
-internal sealed class Applier(KvEngine kv, ILogger logger) : IDisposable
+internal sealed class Applier(KvEngine kv, SplitExecutor splits, ILogger logger) : IDisposable
 {
     private readonly Dictionary<Peer, ApplyState> _applied = [];
     private readonly List<(Peer Peer, Proposal Proposal, CommandResult Result)> _completions = [];
@@ -93,12 +93,32 @@ internal sealed class Applier(KvEngine kv, ILogger logger) : IDisposable
             return new CommandResult(RegionError.EpochNotMatch(
                 $"region {region.RegionId} is at epoch {info.Epoch}, the command was proposed at {command.Epoch}", [info]));
         }
+        if (command.Split is { } split)
+        {
+            return ApplySplit(peer, entry, split);
+        }
         CommandResult result = CommandResult.Ok;
-        foreach (var write in command.Writes)
+        foreach (var write in command.Writes ?? [])
         {
             result = ApplyWrite(write);
         }
         return result;
+    }
+
+    /// <summary>Writes what came before, then the split's records together with the split entry's own
+    /// applied index, so a restart never applies the split twice; then starts the new peers.</summary>
+    private CommandResult ApplySplit(Peer peer, Entry entry, SplitCommand split)
+    {
+        Flush();
+        var regions = splits.Prepare(peer, split, out var error);
+        if (regions is null)
+        {
+            return new CommandResult(error);
+        }
+        SplitExecutor.AddToBatch(_batch, regions);
+        _applied[peer] = new ApplyState(entry.Index, entry.Term);
+        Flush();
+        return new CommandResult(null, Regions: splits.Start(peer, regions));
     }
 
     private CommandResult ApplyWrite(WriteOp write)

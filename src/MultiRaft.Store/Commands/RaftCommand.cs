@@ -6,14 +6,16 @@ namespace MultiRaft.Store.Commands;
 
 /// <summary>
 /// The data of a normal Raft entry: the writes of one client request, stamped with the region epoch it was
-/// proposed under. At apply time a command whose epoch version no longer matches the region (a split
-/// happened in between) changes nothing, so a key never lands in a region that no longer owns it.
+/// proposed under — or one admin command. At apply time a command whose epoch version no longer matches the
+/// region (a split happened in between) changes nothing, so a key never lands in a region that no longer
+/// owns it.
 /// </summary>
 [MessagePackObject]
 public sealed record RaftCommand(
     [property: Key(0)] ulong RegionId,
     [property: Key(1)] EpochInfo Epoch,
-    [property: Key(2)] WriteOp[] Writes)
+    [property: Key(2)] WriteOp[] Writes,
+    [property: Key(3)] SplitCommand? Split = null)
 {
     public byte[] Encode() => ProtocolSerializer.Serialize(this);
 
@@ -38,3 +40,12 @@ public enum WriteKind : byte
     DeleteRange = 3,
     CompareAndSwap = 4,
 }
+
+/// <summary>Split at <see cref="SplitKeys"/>: the i-th new region, starting at the i-th key, gets region id
+/// <see cref="NewRegionIds"/>[i] and peer ids <see cref="NewPeerIds"/>[i] (one per current peer, in the
+/// region's peer order). Ids come from PD, so every store creates the same regions.</summary>
+[MessagePackObject]
+public sealed record SplitCommand(
+    [property: Key(0)] byte[][] SplitKeys,
+    [property: Key(1)] ulong[] NewRegionIds,
+    [property: Key(2)] ulong[][] NewPeerIds);

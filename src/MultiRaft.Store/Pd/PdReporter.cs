@@ -15,6 +15,11 @@ namespace MultiRaft.Store.Pd;
 internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient pd, PeerRegistry peers, KvEngine kv, ILogger logger)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<RegionInfo[]> _splits = new();
+
+    /// <summary>Queues a split this store's leader applied; PD hears of it on the next poll, before any
+    /// heartbeat, so routing moves to the new regions at once.</summary>
+    public void ReportSplit(RegionInfo[] regions) => _splits.Enqueue(regions);
 
     public async Task RunAsync(CancellationToken cancellation)
     {
@@ -29,11 +34,29 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
             {
                 nextRegionRound = now + options.RegionHeartbeatInterval;
             }
+            await ReportSplitsAsync(cancellation).ConfigureAwait(false);
             await ReportRegionsAsync(everyLeader, cancellation).ConfigureAwait(false);
             if (now >= nextStoreBeat)
             {
                 nextStoreBeat = now + options.StoreHeartbeatInterval;
                 await ReportStoreAsync(cancellation).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ReportSplitsAsync(CancellationToken cancellation)
+    {
+        while (_splits.TryPeek(out var regions))
+        {
+            try
+            {
+                await pd.ReportSplitAsync(regions, cancellation).ConfigureAwait(false);
+                _splits.TryDequeue(out _);
+            }
+            catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+            {
+                logger.LogWarning("reporting the split of region {Region} failed: {Reason}", regions[0].Id, e.Message);
+                return;
             }
         }
     }

@@ -128,6 +128,9 @@ internal sealed partial class Peer
                 case PeerInputKind.TransferLeader:
                     Node.TransferLeader(input.PeerId);
                     break;
+                case PeerInputKind.Campaign:
+                    Node.Campaign();
+                    break;
             }
         }
         if (reads is not null)

@@ -14,8 +14,10 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
     /// entries replicate normally and a peer created empty (index 0) is told apart and sent a snapshot.</summary>
     public const ulong InitialIndex = 5;
 
-    /// <summary>The peer of <paramref name="region"/> as persisted; null if the region has no peer here.</summary>
-    public Peer? Open(RegionLocalState region)
+    /// <summary>The peer of <paramref name="region"/> as persisted; null if the region has no peer here.
+    /// <paramref name="justSplit"/>: the region was just made by a split, so no leader's lease can count on
+    /// this peer and it may vote at once.</summary>
+    public Peer? Open(RegionLocalState region, bool justSplit = false)
     {
         if (region.Tombstone || region.PeerOnStore(storeId) is not { } self)
         {
@@ -32,23 +34,39 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             HeartbeatTicks = options.HeartbeatTicks,
             LeaseTicks = options.LeaseTicks,
             Applied = applied,
+            QuietOnStart = !justSplit,
         });
         return new Peer(region, self.Id, node, applied, schedule);
     }
 
-    /// <summary>Writes a bootstrapped region's starting point: a log that begins after
-    /// <see cref="InitialIndex"/> with the region's voters, then the region and its apply state in the KV
-    /// engine (in that order: the KV record is what a restart looks for, so it is written last).</summary>
+    /// <summary>Writes a bootstrapped region's starting point: its log (see <see cref="WriteInitialLogs"/>),
+    /// then the region and its apply state in the KV engine (in that order: the KV record is what a restart
+    /// looks for, so it is written last).</summary>
     public void WriteInitialState(RegionLocalState region)
     {
+        WriteInitialLogs([region]);
+        using var kvBatch = kv.NewWriteBatch();
+        AddInitialState(kvBatch, region);
+        kv.Write(kvBatch, sync: true);
+    }
+
+    /// <summary>Durably starts the logs of new regions after <see cref="InitialIndex"/>, with their voters.</summary>
+    public void WriteInitialLogs(IEnumerable<RegionLocalState> regions)
+    {
         var batch = new LogWriteBatch();
-        batch.ApplySnapshot(region.RegionId, new SnapshotMetadata(InitialIndex, InitialIndex, region.ToConfState()));
-        batch.SetHardState(region.RegionId, new HardState(InitialIndex, RaftNode.None, InitialIndex));
+        foreach (var region in regions)
+        {
+            batch.ApplySnapshot(region.RegionId, new SnapshotMetadata(InitialIndex, InitialIndex, region.ToConfState()));
+            batch.SetHardState(region.RegionId, new HardState(InitialIndex, RaftNode.None, InitialIndex));
+        }
         log.Write(batch);
         log.Sync();
-        using var kvBatch = kv.NewWriteBatch();
-        kvBatch.SetRegionState(region);
-        kvBatch.SetApplyState(region.RegionId, new ApplyState(InitialIndex, InitialIndex));
-        kv.Write(kvBatch, sync: true);
+    }
+
+    /// <summary>A new region's KV records: the region, applied up to <see cref="InitialIndex"/>.</summary>
+    public static void AddInitialState(KvWriteBatch batch, RegionLocalState region)
+    {
+        batch.SetRegionState(region);
+        batch.SetApplyState(region.RegionId, new ApplyState(InitialIndex, InitialIndex));
     }
 }

@@ -12,6 +12,7 @@ internal enum PeerInputKind : byte
     Unreachable,
     SnapshotReport,
     TransferLeader,
+    Campaign,
 }
 
 internal readonly record struct PeerInput(

@@ -27,7 +27,7 @@ internal sealed class Proposal(RaftCommand command)
 
 /// <summary>How an applied command ended: an error (nothing changed), or success with, for a
 /// compare-and-swap, whether it swapped and the value it found.</summary>
-internal sealed record CommandResult(RegionError? Error, bool Swapped = false, byte[]? Previous = null)
+internal sealed record CommandResult(RegionError? Error, bool Swapped = false, byte[]? Previous = null, Protocol.Metadata.RegionInfo[]? Regions = null)
 {
     public static CommandResult Ok { get; } = new((RegionError?)null);
 }

@@ -20,7 +20,7 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
 {
     private readonly RequestChecks _checks = new(options, peers);
 
-    public IReadOnlyDictionary<string, RpcHandler> Handlers() => new Dictionary<string, RpcHandler>
+    public Dictionary<string, RpcHandler> Handlers() => new()
     {
         [KvMethods.Get] = Handler<GetRequest, GetResponse>(GetAsync),
         [KvMethods.BatchGet] = Handler<BatchGetRequest, BatchGetResponse>(BatchGetAsync),
@@ -32,7 +32,8 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         [KvMethods.CompareAndSwap] = Handler<CompareAndSwapRequest, CompareAndSwapResponse>(CompareAndSwapAsync),
     };
 
-    private static RpcHandler Handler<TRequest, TResponse>(Func<TRequest, CancellationToken, Task<TResponse>> handle)
+    /// <summary>An RPC handler that decodes the request (malformed bytes: InvalidArgument) and encodes the answer.</summary>
+    public static RpcHandler Handler<TRequest, TResponse>(Func<TRequest, CancellationToken, Task<TResponse>> handle)
         where TRequest : class => async (body, cancellation) =>
     {
         TRequest? request;
@@ -69,13 +70,17 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
     }
 
     /// <summary>Proposes the writes as one command and waits until it is applied.</summary>
-    private async Task<CommandResult> ProposeAsync(Peer peer, RegionContext context, WriteOp[] writes, CancellationToken cancellation)
+    private Task<CommandResult> ProposeAsync(Peer peer, RegionContext context, WriteOp[] writes, CancellationToken cancellation) =>
+        ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, context.Epoch, writes), cancellation);
+
+    /// <summary>Proposes a command through the region's leader and waits until it is applied.</summary>
+    public static async Task<CommandResult> ProposeAsync(RequestChecks checks, Peer peer, RaftCommand command, CancellationToken cancellation)
     {
-        if ((RequestChecks.Leader(peer) ?? _checks.Busy(peer)) is { } error)
+        if ((RequestChecks.Leader(peer) ?? checks.Busy(peer)) is { } error)
         {
             return new CommandResult(error);
         }
-        var proposal = new Proposal(new RaftCommand(peer.RegionId, context.Epoch, writes));
+        var proposal = new Proposal(command);
         peer.Post(new PeerInput(PeerInputKind.Propose, Proposal: proposal));
         return await proposal.Completion.WaitAsync(cancellation).ConfigureAwait(false);
     }

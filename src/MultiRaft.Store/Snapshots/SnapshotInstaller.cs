@@ -11,6 +11,10 @@ namespace MultiRaft.Store.Snapshots;
 /// </summary>
 internal sealed class SnapshotInstaller(KvEngine kv, SnapshotFiles files)
 {
+    private long _installed;
+
+    public long Installed => Interlocked.Read(ref _installed);
+
     public void Install(Peer peer, Snapshot snapshot)
     {
         var path = files.PathOf(snapshot.Data)
@@ -27,5 +31,6 @@ internal sealed class SnapshotInstaller(KvEngine kv, SnapshotFiles files)
         }
         peer.Region = summary.Region;
         peer.AppliedIndex = summary.Apply.AppliedIndex;
+        Interlocked.Increment(ref _installed);
     }
 }
