@@ -3,13 +3,16 @@ using MultiRaft.Raft;
 
 namespace MultiRaft.Protocol;
 
-/// <summary>A Raft message of one region, as it travels between stores (many per frame).</summary>
+/// <summary>A Raft message of one region, as it travels between stores (many per frame). A leader attaches
+/// <see cref="Region"/> while the target peer has never answered it, so a store that does not host the
+/// region yet (a replica being added) can tell a new replica from a stale message.</summary>
 [MessagePackObject]
 public sealed record RaftEnvelope(
     [property: Key(0)] ulong RegionId,
     [property: Key(1)] ulong FromStore,
     [property: Key(2)] ulong ToStore,
-    [property: Key(3)] Message Message);
+    [property: Key(3)] Message Message,
+    [property: Key(4)] Metadata.RegionInfo? Region = null);
 
 /// <summary>The payload of one RaftMessages frame: many envelopes, flushed together.</summary>
 [MessagePackObject]

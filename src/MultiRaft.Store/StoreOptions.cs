@@ -48,6 +48,10 @@ public sealed record StoreOptions
     /// <summary>How often the shared log reclaims disk (truncating its prefix, moving live entries forward).</summary>
     public TimeSpan LogPurgeInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A follower that has heard from no leader for this long asks PD whether it was removed from its
+    /// region while it was away (then it destroys itself).</summary>
+    public TimeSpan StalePeerCheckAfter { get; init; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan RegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan StoreHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);

@@ -9,6 +9,7 @@ using MultiRaft.Store.Batch;
 using MultiRaft.Store.Network;
 using MultiRaft.Store.Pd;
 using MultiRaft.Store.Peers;
+using MultiRaft.Store.Regions;
 using MultiRaft.Store.Service;
 using MultiRaft.Store.Snapshots;
 using MultiRaft.Transport.Connections;
@@ -144,10 +145,11 @@ public sealed partial class StoreServer : IAsyncDisposable
         var schedule = new Action<Peer>(peer => _batch!.Schedule(peer));
         _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, schedule);
         var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
+        var destroyer = new PeerDestroyer(_log, _kv, _peers, _logger);
         _batch = new RaftBatchSystem(
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
-            () => new RaftRound(_log, new Applier(_kv, splits, _logger), _router, installer, compactor),
+            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, compactor, destroyer),
             OnFatal,
             _logger);
         foreach (var region in _kv.LoadRegionStates())
@@ -195,13 +197,49 @@ public sealed partial class StoreServer : IAsyncDisposable
         }
         if (_peers.Find(envelope.RegionId) is not { } peer)
         {
-            _early.Hold(envelope);
+            if (!TryCreateReplica(envelope))
+            {
+                _early.Hold(envelope);
+            }
         }
         else if (envelope.Message.To == peer.PeerId)
         {
             peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));
         }
     }
+
+    /// <summary>
+    /// A leader is replicating to a peer of ours we do not host: if its region overlaps none of ours, it is a
+    /// replica being added here, and an empty peer is created for the leader's snapshot to fill. If it does
+    /// overlap, a split we have not applied yet will create it.
+    /// </summary>
+    private bool TryCreateReplica(RaftEnvelope envelope)
+    {
+        if (envelope.Region is not { } info || info.PeerById(envelope.Message.To) is not { } target || target.StoreId != StoreId)
+        {
+            return false;
+        }
+        var region = info.ToLocalState();
+        foreach (var existing in _peers.All)
+        {
+            if (existing.IsInitialized && Overlaps(existing.Region, region))
+            {
+                return false;
+            }
+        }
+        var peer = _factory!.OpenUninitialized(region, target.Id);
+        if (!_peers.TryAdd(peer))
+        {
+            return false;
+        }
+        _logger.LogInformation("region {Region}: creating replica {Peer} for the leader's snapshot", region.RegionId, target.Id);
+        peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));
+        return true;
+    }
+
+    private static bool Overlaps(Storage.Kv.RegionLocalState a, Storage.Kv.RegionLocalState b) =>
+        (a.EndKey.Length == 0 || a.EndKey.AsSpan().SequenceCompareTo(b.StartKey) > 0)
+        && (b.EndKey.Length == 0 || b.EndKey.AsSpan().SequenceCompareTo(a.StartKey) > 0);
 
     private async Task TickAsync(CancellationToken cancellation)
     {

@@ -73,4 +73,17 @@ public class ConfChangeEncodingTests
             Assert.Throws<FormatException>(() => ConfChange.Decode(prefix));
         }
     }
+
+    [Fact]
+    public void A_context_travels_with_the_change_and_a_damaged_one_is_rejected()
+    {
+        var change = new ConfChange(ConfChangeTransition.Auto, [new(ConfChangeType.AddLearner, 7)], new byte[] { 1, 2, 3 });
+        var bytes = change.Encode();
+
+        var decoded = ConfChange.Decode(bytes);
+        Assert.Equal(change, decoded);
+        Assert.Equal([1, 2, 3], decoded.Context.ToArray());
+        Assert.Throws<FormatException>(() => ConfChange.Decode(bytes.AsSpan(0, bytes.Length - 1)));
+        Assert.Throws<FormatException>(() => ConfChange.Decode([.. bytes, 9]));
+    }
 }

@@ -38,7 +38,7 @@ public sealed class SplitTests
         Assert.Equal(["-k", "k-n", "n-"], split.Regions.Select(r => $"{Encoding.UTF8.GetString(r.StartKey)}-{Encoding.UTF8.GetString(r.EndKey)}"));
         Assert.All(split.Regions, r => Assert.Equal(region.Epoch.Version + 2, r.Epoch.Version));
 
-        await Eventually(() => cluster.Stores.All(s => s!.RegionCount == 3), "every store hosts the three regions");
+        await Wait.Until(() => cluster.Stores.All(s => s!.RegionCount == 3), "every store hosts the three regions");
         Assert.Equal(B("KIWI"), await client.GetAsync(B("kiwi")));
         Assert.Equal(B("ZUCCHINI"), await client.GetAsync(B("zucchini")));
         await client.PutAsync(B("nectarine"), B("N"));
@@ -46,7 +46,7 @@ public sealed class SplitTests
         Assert.Equal(["apple", "kiwi", "mango", "nectarine", "zucchini"], all.Select(p => Encoding.UTF8.GetString(p.Key)));
 
         // The new regions' leaders start on the store that led the original.
-        await Eventually(() => cluster.StoreById(leader.StoreId)!.LeaderCount == 3, "the original leader's store leads all three");
+        await Wait.Until(() => cluster.StoreById(leader.StoreId)!.LeaderCount == 3, "the original leader's store leads all three");
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SplitTests
         Assert.Null(first.Error);
         await Task.Delay(300);
         var right = first.Regions[2];
-        await Eventually(() => cluster.StoreById(leader.StoreId)!.LeaderCount == 3, "new leaders elected");
+        await Wait.Until(() => cluster.StoreById(leader.StoreId)!.LeaderCount == 3, "new leaders elected");
         var second = await SplitAsync(cluster, right, leader, "t");
         Assert.Null(second.Error);
         await Task.Delay(300);
@@ -119,15 +119,5 @@ public sealed class SplitTests
             total += (await client.ScanAsync(B(part.Item1), B(part.Item2), 1_000_000)).Count;
         }
         Assert.Equal(keys.Count, total);
-    }
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(20);
-        }
     }
 }

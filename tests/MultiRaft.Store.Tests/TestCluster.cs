@@ -54,7 +54,23 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public async Task StartStoreAsync(int i)
     {
-        Stores[i] = await StoreServer.StartAsync(_tune(new StoreOptions
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Stores[i] = await StoreServer.StartAsync(Options(i));
+                break;
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse && attempt < 50)
+            {
+                // Tests run in parallel: an outgoing connection may hold the old port for a moment.
+                await Task.Delay(100);
+            }
+        }
+        _storeEndpoints[i] = Stores[i]!.Endpoint;
+    }
+
+    private StoreOptions Options(int i) => _tune(new StoreOptions
         {
             DataDirectory = StoreDirectory(i),
             // A restarted store comes back on the port it had, as a real one would.
@@ -63,9 +79,7 @@ internal sealed class TestCluster : IAsyncDisposable
             TickInterval = TimeSpan.FromMilliseconds(20),
             RegionHeartbeatInterval = TimeSpan.FromMilliseconds(500),
             BootstrapPollInterval = TimeSpan.FromMilliseconds(20),
-        }));
-        _storeEndpoints[i] = Stores[i]!.Endpoint;
-    }
+        });
 
     public async Task StopStoreAsync(int i)
     {

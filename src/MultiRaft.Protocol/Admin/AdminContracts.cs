@@ -12,7 +12,34 @@ public static class AdminMethods
 
     /// <summary><see cref="TransferLeaderRequest"/> → <see cref="AdminResponse"/>.</summary>
     public const string TransferLeader = "admin.transfer_leader";
+
+    /// <summary><see cref="ChangePeerRequest"/> → <see cref="ChangePeerResponse"/>.</summary>
+    public const string ChangePeer = "admin.change_peer";
 }
+
+/// <summary>One membership step, in the order a replica moves: add a learner (it catches up by snapshot),
+/// promote it to voter, remove a peer (the leader too: it hands leadership over first).</summary>
+public enum PeerChangeKind : byte
+{
+    AddLearner = 1,
+    PromoteLearner = 2,
+    RemovePeer = 3,
+}
+
+/// <summary>Adds a learner on <see cref="StoreId"/> (<see cref="PeerId"/> 0: the store asks PD for one), or
+/// promotes / removes the peer <see cref="PeerId"/>.</summary>
+[MessagePackObject]
+public sealed record ChangePeerRequest(
+    [property: Key(0)] RegionContext Context,
+    [property: Key(1)] PeerChangeKind Kind,
+    [property: Key(2)] ulong StoreId,
+    [property: Key(3)] ulong PeerId);
+
+/// <summary>The region after the change was applied.</summary>
+[MessagePackObject]
+public sealed record ChangePeerResponse(
+    [property: Key(0)] RegionError? Error,
+    [property: Key(1)] RegionInfo? Region);
 
 /// <summary>Splits the region at <see cref="SplitKeys"/> (ascending, inside the region, none equal to its
 /// start). The region keeps the range before the first key; each key starts a new region.</summary>

@@ -26,9 +26,16 @@ public readonly record struct ConfChangeSingle(ConfChangeType Type, ulong NodeId
 /// <summary>
 /// A membership change proposal. An empty change list means "leave the joint configuration".
 /// Encoded into an entry's data by <see cref="Encode"/>; the core never needs a serializer for it.
+/// <see cref="Context"/> is opaque to the core and travels with the change: a host records there what the
+/// node ids alone do not say (for a store: on which store the added peer lives).
 /// </summary>
 public sealed record ConfChange(ConfChangeTransition Transition, ConfChangeSingle[] Changes)
 {
+    public ConfChange(ConfChangeTransition transition, ConfChangeSingle[] changes, ReadOnlyMemory<byte> context)
+        : this(transition, changes) => Context = context;
+
+    public ReadOnlyMemory<byte> Context { get; init; }
+
     private const int HeaderBytes = 1 + 4;
     private const int ChangeBytes = 1 + 8;
 
@@ -54,7 +61,8 @@ public sealed record ConfChange(ConfChangeTransition Transition, ConfChangeSingl
 
     public byte[] Encode()
     {
-        var buffer = new byte[HeaderBytes + ChangeBytes * Changes.Length];
+        var contextBytes = Context.IsEmpty ? 0 : 4 + Context.Length;
+        var buffer = new byte[HeaderBytes + ChangeBytes * Changes.Length + contextBytes];
         buffer[0] = (byte)Transition;
         BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(1), Changes.Length);
         var offset = HeaderBytes;
@@ -63,6 +71,12 @@ public sealed record ConfChange(ConfChangeTransition Transition, ConfChangeSingl
             buffer[offset] = (byte)change.Type;
             BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(offset + 1), change.NodeId);
             offset += ChangeBytes;
+        }
+        if (!Context.IsEmpty)
+        {
+            // Length-prefixed, so a decoder can still tell a well-formed change from trailing garbage.
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), Context.Length);
+            Context.Span.CopyTo(buffer.AsSpan(offset + 4));
         }
         return buffer;
     }
@@ -75,7 +89,7 @@ public sealed record ConfChange(ConfChangeTransition Transition, ConfChangeSingl
             throw new FormatException("malformed conf change header");
         }
         var count = BinaryPrimitives.ReadInt32LittleEndian(data[1..]);
-        if (count < 0 || data.Length != HeaderBytes + (long)ChangeBytes * count)
+        if (count < 0 || data.Length < HeaderBytes + (long)ChangeBytes * count)
         {
             throw new FormatException($"malformed conf change: {count} changes in {data.Length} bytes");
         }
@@ -91,7 +105,16 @@ public sealed record ConfChange(ConfChangeTransition Transition, ConfChangeSingl
             changes[i] = new ConfChangeSingle((ConfChangeType)type, BinaryPrimitives.ReadUInt64LittleEndian(data[(offset + 1)..]));
             offset += ChangeBytes;
         }
-        return new ConfChange((ConfChangeTransition)data[0], changes);
+        var rest = data[offset..];
+        if (rest.IsEmpty)
+        {
+            return new ConfChange((ConfChangeTransition)data[0], changes);
+        }
+        if (rest.Length < 4 || BinaryPrimitives.ReadInt32LittleEndian(rest) != rest.Length - 4 || rest.Length == 4)
+        {
+            throw new FormatException($"malformed conf change context: {rest.Length} trailing bytes");
+        }
+        return new ConfChange((ConfChangeTransition)data[0], changes, rest[4..].ToArray());
     }
 
     public bool Equals(ConfChange? other) =>

@@ -13,9 +13,10 @@ namespace MultiRaft.Store.Apply;
 /// carries each region's new applied index, so data and applied index never disagree. Waiting proposals
 /// complete only after that batch is written, so a client that hears "ok" can read its write.
 /// </summary>
-internal sealed class Applier(KvEngine kv, SplitExecutor splits, ILogger logger) : IDisposable
+internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer destroyer, ILogger logger) : IDisposable
 {
     private readonly Dictionary<Peer, ApplyState> _applied = [];
+    private readonly List<Peer> _removed = [];
     private readonly List<(Peer Peer, Proposal Proposal, CommandResult Result)> _completions = [];
     private KvWriteBatch _batch = kv.NewWriteBatch();
 
@@ -30,6 +31,10 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, ILogger logger)
                 _completions.Add((peer, proposal, matched ? result : new CommandResult(Peer.Dropped(proposal))));
             }
             _applied[peer] = new ApplyState(entry.Index, entry.Term);
+            if (_removed.Contains(peer))
+            {
+                break; // Nothing after its own removal concerns this replica.
+            }
         }
     }
 
@@ -42,6 +47,11 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, ILogger logger)
             peer.FinishProposal(proposal, result);
         }
         _completions.Clear();
+        foreach (var peer in _removed)
+        {
+            destroyer.Destroy(peer);
+        }
+        _removed.Clear();
     }
 
     private void Flush()
@@ -64,10 +74,51 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, ILogger logger)
         _applied.Clear();
     }
 
-    private static CommandResult ApplyConfChange(Peer peer, Entry entry)
+    /// <summary>
+    /// A membership step: Raft's configuration and the region's peer list change at the same index, in the
+    /// same KV batch as the entry's applied index. A step that no longer fits the region (its conf version
+    /// moved on) is skipped by every replica alike, and Raft's configuration stays as it was.
+    /// </summary>
+    private CommandResult ApplyConfChange(Peer peer, Entry entry)
     {
-        peer.Node.ApplyConfChange(ConfChange.Decode(entry.Data.Span));
-        return CommandResult.Ok;
+        var change = ConfChange.Decode(entry.Data.Span);
+        if (change.Context.IsEmpty)
+        {
+            peer.Node.ApplyConfChange(change); // Raft's own step (leaving a joint configuration).
+            return CommandResult.Ok;
+        }
+        var step = PeerChange.Decode(change.Context);
+        var region = peer.Region;
+        if (step.RegionId != region.RegionId || step.Epoch.ConfVersion != region.Epoch.ConfVersion)
+        {
+            var info = region.ToInfo();
+            return new CommandResult(RegionError.EpochNotMatch($"region {region.RegionId} is at epoch {info.Epoch}, the change was proposed at {step.Epoch}", [info]));
+        }
+        var updated = PeerChangePlanner.Plan(region, step, out var error);
+        if (updated is null)
+        {
+            return new CommandResult(error);
+        }
+        try
+        {
+            peer.Node.ApplyConfChange(change);
+        }
+        catch (ConfChangeException e)
+        {
+            logger.LogError(e, "region {Region}: Raft refused {Change}", region.RegionId, change);
+            return new CommandResult(RegionError.InvalidArgument(e.Message));
+        }
+        Flush();
+        _batch.SetRegionState(updated);
+        _applied[peer] = new ApplyState(entry.Index, entry.Term);
+        Flush();
+        peer.Region = updated;
+        peer.HeartbeatDue = true;
+        if (step.Kind == Protocol.Admin.PeerChangeKind.RemovePeer && step.Peer.Id == peer.PeerId)
+        {
+            _removed.Add(peer);
+        }
+        return new CommandResult(null, Regions: [updated.ToInfo()]);
     }
 
     private CommandResult ApplyNormal(Peer peer, Entry entry)

@@ -20,6 +20,10 @@ internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEn
         var threshold = (ulong)options.LogGcThresholdEntries;
         foreach (var (peer, _) in readies)
         {
+            if (peer.IsDestroyed || !peer.IsInitialized)
+            {
+                continue;
+            }
             var first = log.FirstIndex(peer.RegionId);
             var applied = peer.AppliedIndex;
             if (applied < first || applied - first < threshold)

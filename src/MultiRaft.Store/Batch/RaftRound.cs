@@ -12,7 +12,7 @@ namespace MultiRaft.Store.Batch;
 /// entry and hard state in one log batch with one fsync, send messages (those that need durability only
 /// after the fsync), apply committed entries in one KV batch, and advance the nodes.
 /// </summary>
-internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor) : IDisposable
+internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor, PeerDestroyer destroyer) : IDisposable
 {
     private readonly LogWriteBatch _logBatch = new();
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
@@ -30,26 +30,38 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                 }
             }
         }
-        if (_readies.Count == 0)
+        if (_readies.Count > 0)
         {
-            return;
-        }
-        try
-        {
-            Persist();
-            Apply();
-            foreach (var (peer, ready) in _readies)
+            try
             {
-                peer.OnReadStates(ready.ReadStates);
-                peer.Node.Advance(ready);
-                peer.ObserveRole();
-                peer.ServeAppliedReads();
+                Persist();
+                Apply();
+                foreach (var (peer, ready) in _readies)
+                {
+                    peer.OnReadStates(ready.ReadStates);
+                    peer.Node.Advance(ready);
+                    peer.ObserveRole();
+                    peer.ServeAppliedReads();
+                }
+                compactor.Compact(_readies);
             }
-            compactor.Compact(_readies);
+            finally
+            {
+                _readies.Clear();
+            }
         }
-        finally
+        DestroyRequested(peers);
+    }
+
+    /// <summary>Replicas PD reported removed are destroyed between rounds, never while their Ready is open.</summary>
+    private void DestroyRequested(List<Peer> peers)
+    {
+        foreach (var peer in peers)
         {
-            _readies.Clear();
+            if (peer.DestroyRequested)
+            {
+                destroyer.Destroy(peer);
+            }
         }
     }
 

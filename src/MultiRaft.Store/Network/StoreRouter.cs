@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using MultiRaft.Protocol;
+using MultiRaft.Protocol.Metadata;
 using MultiRaft.Raft;
 using MultiRaft.Store.Peers;
 using MultiRaft.Store.Regions;
@@ -75,9 +76,17 @@ internal sealed class StoreRouter : IAsyncDisposable
                 StartSnapshot(peer, target.StoreId, message);
                 continue;
             }
-            SenderFor(target.StoreId).TrySend(new RaftEnvelope(peer.RegionId, _options.StoreId, target.StoreId, message));
+            SenderFor(target.StoreId).TrySend(new RaftEnvelope(peer.RegionId, _options.StoreId, target.StoreId, message, RegionFor(peer, message)));
         }
     }
+
+    /// <summary>The region, attached to a leader's messages to a peer that has never answered it (Match 0):
+    /// that peer's store may not host the region yet and needs it to create the replica.</summary>
+    private static RegionInfo? RegionFor(Peer peer, Message message) =>
+        peer.IsLeader && message.Type is MessageType.Append or MessageType.Heartbeat
+        && peer.Node.Progress.TryGetValue(message.To, out var progress) && progress.Match == 0
+            ? peer.Region.ToInfo()
+            : null;
 
     /// <summary>Streams the snapshot file the message's ticket names, then tells Raft how it went.</summary>
     private void StartSnapshot(Peer peer, ulong toStore, Message message)

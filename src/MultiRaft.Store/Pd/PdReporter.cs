@@ -41,6 +41,10 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
                 nextStoreBeat = now + options.StoreHeartbeatInterval;
                 await ReportStoreAsync(cancellation).ConfigureAwait(false);
             }
+            if (everyLeader)
+            {
+                await CheckStalePeersAsync(cancellation).ConfigureAwait(false);
+            }
         }
     }
 
@@ -65,7 +69,7 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
     {
         foreach (var peer in peers.All)
         {
-            if (!peer.IsLeader || !(everyLeader || peer.HeartbeatDue))
+            if (!peer.IsLeader || !peer.IsInitialized || !(everyLeader || peer.HeartbeatDue))
             {
                 continue;
             }
@@ -90,6 +94,34 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
             {
                 peer.HeartbeatDue = true; // Try again next poll.
                 logger.LogWarning("region heartbeat for region {Region} failed: {Reason}", region.RegionId, e.Message);
+                return;
+            }
+        }
+    }
+
+    /// <summary>A replica removed while it was down or cut off never hears of its removal through Raft: the
+    /// leader no longer talks to it. If PD knows a newer membership without it, it destroys itself.</summary>
+    private async Task CheckStalePeersAsync(CancellationToken cancellation)
+    {
+        var silentFor = (long)options.StalePeerCheckAfter.TotalMilliseconds;
+        foreach (var peer in peers.All)
+        {
+            if (peer.IsLeader || !peer.IsInitialized || Environment.TickCount64 - peer.LastLeaderContact < silentFor)
+            {
+                continue;
+            }
+            try
+            {
+                var known = (await pd.GetRegionByIdAsync(peer.RegionId, cancellation).ConfigureAwait(false)).Region;
+                if (known is not null && known.Epoch.ConfVersion > peer.Region.Epoch.ConfVersion && known.PeerById(peer.PeerId) is null)
+                {
+                    logger.LogInformation("region {Region}: PD's membership (conf version {Version}) no longer has peer {Peer}", peer.RegionId, known.Epoch.ConfVersion, peer.PeerId);
+                    peer.Post(new PeerInput(PeerInputKind.Destroy));
+                }
+            }
+            catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+            {
+                logger.LogWarning("checking region {Region} with PD failed: {Reason}", peer.RegionId, e.Message);
                 return;
             }
         }

@@ -56,6 +56,17 @@ internal sealed partial class Peer
 
     public bool IsDestroyed => _destroyed;
 
+    /// <summary>False for a replica being added that has no data yet: it exists only to receive its first
+    /// snapshot, and serves nothing until then.</summary>
+    public bool IsInitialized { get; set; } = true;
+
+    /// <summary>When a message from a leader last arrived (Environment.TickCount64), so a replica that was
+    /// removed while away can notice it is no longer hearing from anyone.</summary>
+    public long LastLeaderContact { get; private set; } = Environment.TickCount64;
+
+    /// <summary>Set by <see cref="PeerInputKind.Destroy"/>: the worker destroys the peer after this round.</summary>
+    public bool DestroyRequested { get; private set; }
+
     /// <summary>The node's term after the last round, for reports from other threads.</summary>
     public ulong Term { get; private set; }
 
@@ -111,7 +122,14 @@ internal sealed partial class Peer
             switch (input.Kind)
             {
                 case PeerInputKind.RaftMessage:
-                    Node.Step(input.Message!);
+                    if (input.Message!.Type is MessageType.Append or MessageType.Heartbeat or MessageType.InstallSnapshot)
+                    {
+                        LastLeaderContact = Environment.TickCount64;
+                    }
+                    Node.Step(input.Message);
+                    break;
+                case PeerInputKind.Destroy:
+                    DestroyRequested = true;
                     break;
                 case PeerInputKind.Propose:
                     Propose(input.Proposal!);
@@ -141,7 +159,7 @@ internal sealed partial class Peer
 
     private void Propose(Proposal proposal)
     {
-        var result = Node.Propose(proposal.Data);
+        var result = proposal.ConfChange is { } change ? Node.ProposeConfChange(change) : Node.Propose(proposal.Data);
         if (!result.IsAccepted)
         {
             proposal.Fail(RejectionFor(result.Status));

@@ -39,6 +39,26 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
         return new Peer(region, self.Id, node, applied, schedule);
     }
 
+    /// <summary>
+    /// A replica being added to <paramref name="region"/> on this store: an empty log and no data, so the
+    /// leader's first append is refused and it sends a snapshot, which initializes the peer. Nothing is
+    /// persisted until then; a restart before it simply waits for the leader to ask again.
+    /// </summary>
+    public Peer OpenUninitialized(RegionLocalState region, ulong peerId)
+    {
+        var storage = new PeerStorage(new RegionRaftStorage(log, region.RegionId, ConfState.Empty), kv, snapshots);
+        var node = new RaftNode(new RaftConfig
+        {
+            Id = peerId,
+            Storage = storage,
+            Random = new Random(unchecked((int)(peerId * 2_654_435_761UL))),
+            ElectionTicks = options.ElectionTicks,
+            HeartbeatTicks = options.HeartbeatTicks,
+            LeaseTicks = options.LeaseTicks,
+        });
+        return new Peer(region, peerId, node, appliedIndex: 0, schedule) { IsInitialized = false };
+    }
+
     /// <summary>Writes a bootstrapped region's starting point: its log (see <see cref="WriteInitialLogs"/>),
     /// then the region and its apply state in the KV engine (in that order: the KV record is what a restart
     /// looks for, so it is written last).</summary>

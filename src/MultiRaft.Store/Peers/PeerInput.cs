@@ -13,6 +13,8 @@ internal enum PeerInputKind : byte
     SnapshotReport,
     TransferLeader,
     Campaign,
+    /// <summary>PD says this replica was removed from its region while it was away.</summary>
+    Destroy,
 }
 
 internal readonly record struct PeerInput(

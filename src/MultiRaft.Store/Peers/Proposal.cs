@@ -5,13 +5,22 @@ namespace MultiRaft.Store.Peers;
 
 /// <summary>A client write on its way through Raft: completed once its entry is applied, or with the reason
 /// it never will be.</summary>
-internal sealed class Proposal(RaftCommand command)
+internal sealed class Proposal
 {
     private readonly TaskCompletionSource<CommandResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RaftCommand Command { get; } = command;
+    public Proposal(RaftCommand command) => Data = command.Encode();
 
-    public byte[] Data { get; } = command.Encode();
+    /// <summary>A membership change: proposed as a Raft conf change rather than a normal entry.</summary>
+    public Proposal(Raft.ConfChange change)
+    {
+        ConfChange = change;
+        Data = [];
+    }
+
+    public byte[] Data { get; }
+
+    public Raft.ConfChange? ConfChange { get; }
 
     /// <summary>Where Raft placed the entry (set when the leader accepts it).</summary>
     public ulong Index { get; set; }

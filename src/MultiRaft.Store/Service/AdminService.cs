@@ -1,5 +1,6 @@
 using MultiRaft.Protocol.Admin;
 using MultiRaft.Protocol.Kv;
+using MultiRaft.Protocol.Metadata;
 using MultiRaft.Store.Apply;
 using MultiRaft.Store.Commands;
 using MultiRaft.Store.Peers;
@@ -20,6 +21,7 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
     {
         handlers[AdminMethods.Split] = KvService.Handler<SplitRequest, SplitResponse>(SplitAsync);
         handlers[AdminMethods.TransferLeader] = KvService.Handler<TransferLeaderRequest, AdminResponse>(TransferLeaderAsync);
+        handlers[AdminMethods.ChangePeer] = KvService.Handler<ChangePeerRequest, ChangePeerResponse>(ChangePeerAsync);
     }
 
     private async Task<SplitResponse> SplitAsync(SplitRequest request, CancellationToken cancellation)
@@ -50,6 +52,43 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         }
         var result = await KvService.ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, request.Context.Epoch, [], new SplitCommand(keys, regionIds, peerIds)), cancellation).ConfigureAwait(false);
         return new SplitResponse(result.Error, result.Regions ?? []);
+    }
+
+    /// <summary>One membership step through Raft (joint consensus is not needed for a single step). A learner is
+    /// promoted only once it has caught up, so promoting never leaves the group waiting on a slow voter.</summary>
+    private async Task<ChangePeerResponse> ChangePeerAsync(ChangePeerRequest request, CancellationToken cancellation)
+    {
+        var error = _checks.Region(request.Context, out var peer) ?? RequestChecks.ConfEpoch(request.Context, peer.Region) ?? RequestChecks.Leader(peer);
+        var peerId = request.PeerId;
+        var storeId = request.StoreId;
+        if (error is null && request.Kind != PeerChangeKind.AddLearner)
+        {
+            storeId = peer.Region.PeerById(peerId)?.StoreId ?? 0;
+        }
+        error ??= PeerChangePlanner.Check(peer.Region, request.Kind, storeId, peerId);
+        if (error is null && request.Kind == PeerChangeKind.PromoteLearner && !CaughtUp(peer, peerId))
+        {
+            error = RegionError.ServerIsBusy($"learner {peerId} is still catching up; promote it later");
+        }
+        if (error is not null)
+        {
+            return new ChangePeerResponse(error, null);
+        }
+        if (request.Kind == PeerChangeKind.AddLearner && peerId == 0)
+        {
+            peerId = await pd.AllocIdAsync(1, cancellation).ConfigureAwait(false);
+        }
+        var step = new PeerChange(peer.RegionId, request.Context.Epoch, request.Kind, new PeerInfo(peerId, storeId, request.Kind == PeerChangeKind.AddLearner));
+        var proposal = new Proposal(PeerChangePlanner.ToConfChange(step));
+        var result = await KvService.ProposeAsync(_checks, peer, proposal, cancellation).ConfigureAwait(false);
+        return new ChangePeerResponse(result.Error, result.Regions?[0]);
+    }
+
+    /// <summary>Whether the leader has replicated to the learner within a few hundred entries of its log.</summary>
+    private static bool CaughtUp(Peer peer, ulong learner)
+    {
+        var snapshot = peer.Node.Progress; // Read off the worker thread: a hint for a clear answer, not a guarantee.
+        return snapshot.TryGetValue(learner, out var progress) && progress.Match + 256 >= peer.Node.LastIndex;
     }
 
     private Task<AdminResponse> TransferLeaderAsync(TransferLeaderRequest request, CancellationToken cancellation)

@@ -74,13 +74,15 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, context.Epoch, writes), cancellation);
 
     /// <summary>Proposes a command through the region's leader and waits until it is applied.</summary>
-    public static async Task<CommandResult> ProposeAsync(RequestChecks checks, Peer peer, RaftCommand command, CancellationToken cancellation)
+    public static Task<CommandResult> ProposeAsync(RequestChecks checks, Peer peer, RaftCommand command, CancellationToken cancellation) =>
+        ProposeAsync(checks, peer, new Proposal(command), cancellation);
+
+    public static async Task<CommandResult> ProposeAsync(RequestChecks checks, Peer peer, Proposal proposal, CancellationToken cancellation)
     {
         if ((RequestChecks.Leader(peer) ?? checks.Busy(peer)) is { } error)
         {
             return new CommandResult(error);
         }
-        var proposal = new Proposal(command);
         peer.Post(new PeerInput(PeerInputKind.Propose, Proposal: proposal));
         return await proposal.Completion.WaitAsync(cancellation).ConfigureAwait(false);
     }

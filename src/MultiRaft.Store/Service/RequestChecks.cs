@@ -13,19 +13,23 @@ internal sealed class RequestChecks(StoreOptions options, PeerRegistry peers)
     public RegionError? Region(RegionContext context, out Peer peer)
     {
         peer = peers.Find(context.RegionId)!;
-        if (peer is null)
+        if (peer is null || !peer.IsInitialized)
         {
             return RegionError.RegionNotFound(context.RegionId);
         }
         return Epoch(context, peer.Region);
     }
 
-    public static RegionError? Epoch(RegionContext context, RegionLocalState region)
+    /// <summary>Data requests care about the range: the version must match.</summary>
+    public static RegionError? Epoch(RegionContext context, RegionLocalState region) =>
+        context.Epoch.Version == region.Epoch.Version ? null : EpochNotMatch(context, region);
+
+    /// <summary>Membership changes care about the peers as well: the conf version must match too.</summary>
+    public static RegionError? ConfEpoch(RegionContext context, RegionLocalState region) =>
+        context.Epoch.ConfVersion == region.Epoch.ConfVersion ? Epoch(context, region) : EpochNotMatch(context, region);
+
+    private static RegionError EpochNotMatch(RegionContext context, RegionLocalState region)
     {
-        if (context.Epoch.Version == region.Epoch.Version)
-        {
-            return null;
-        }
         var info = region.ToInfo();
         return RegionError.EpochNotMatch($"region {region.RegionId} is at epoch {info.Epoch}, the request named {context.Epoch}", [info]);
     }

@@ -32,6 +32,8 @@ public sealed class FramedListener : IAsyncDisposable
         _serve = serve;
         _logger = logger ?? NullLogger.Instance;
         _listener = new TcpListener(endpoint);
+        // A restarted server binds its old port again while the old connections sit in TIME_WAIT.
+        _listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
     }
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndpoint;

@@ -1,0 +1,23 @@
+using MessagePack;
+using MultiRaft.Protocol;
+using MultiRaft.Protocol.Admin;
+using MultiRaft.Protocol.Metadata;
+
+namespace MultiRaft.Store.Commands;
+
+/// <summary>
+/// What a membership change means for the region, carried in the Raft conf change's context: the region and
+/// conf version it was proposed against, and the peer with its store (Raft itself only knows node ids).
+/// </summary>
+[MessagePackObject]
+public sealed record PeerChange(
+    [property: Key(0)] ulong RegionId,
+    [property: Key(1)] EpochInfo Epoch,
+    [property: Key(2)] PeerChangeKind Kind,
+    [property: Key(3)] PeerInfo Peer)
+{
+    public byte[] Encode() => ProtocolSerializer.Serialize(this);
+
+    public static PeerChange Decode(ReadOnlyMemory<byte> data) =>
+        ProtocolSerializer.Deserialize<PeerChange>(new System.Buffers.ReadOnlySequence<byte>(data));
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Storage.Kv;
+using MultiRaft.Storage.RaftLog;
+
+namespace MultiRaft.Store.Peers;
+
+/// <summary>
+/// Removes a replica from this store once it learns it was removed from its region: the region record
+/// becomes a tombstone (so a restart does not bring it back), its keys are deleted, its log is dropped from
+/// the shared log, and everything waiting on it fails with RegionNotFound.
+/// </summary>
+internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry peers, ILogger logger)
+{
+    public void Destroy(Peer peer)
+    {
+        if (peer.IsDestroyed)
+        {
+            return;
+        }
+        var region = peer.Region;
+        if (peer.IsInitialized)
+        {
+            using var batch = kv.NewWriteBatch();
+            batch.SetRegionState(region with { Tombstone = true });
+            batch.DeleteRange(region.StartKey, region.EndKey);
+            kv.Write(batch, sync: true);
+        }
+        log.RemoveRegion(region.RegionId);
+        log.Sync();
+        peers.Remove(region.RegionId);
+        peer.Destroy(RegionError.RegionNotFound(region.RegionId));
+        logger.LogInformation("region {Region}: peer {Peer} removed from this store", region.RegionId, peer.PeerId);
+    }
+}
