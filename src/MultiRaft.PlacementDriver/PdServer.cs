@@ -69,7 +69,7 @@ public sealed class PdServer : IAsyncDisposable
             var regions = new RegionRegistry(metadata.Recovered.Regions.Values);
             var bootstrapper = new Bootstrapper(metadata, ids, stores, regions, options.MaxReplicas, logger);
             flusher = new RegionFlusher(regions, metadata, options.RegionFlushInterval, logger);
-            var service = new PdService(() => clusterId, options.MaxReplicas, ids, tso, stores, regions, bootstrapper, NoOperators.Instance);
+            var service = new PdService(() => clusterId, options.MaxReplicas, ids, tso, stores, regions, bootstrapper, options.Operators);
             var transport = new TransportOptions { ClusterId = clusterId, StoreId = 0, AcceptClusterDiscovery = true };
             var rpc = new RpcServer(transport, options.Listen, service.Handlers(), logger);
             rpc.Start();

@@ -31,6 +31,9 @@ public sealed record PdServerOptions
     /// <summary>Time source for store liveness and the TSO (tests substitute a manual clock).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
+    /// <summary>Where the answers to region heartbeats come from (the schedulers); none by default.</summary>
+    public Scheduling.IOperatorSource Operators { get; init; } = Scheduling.NoOperators.Instance;
+
     public ILogger? Logger { get; init; }
 
     internal void Validate()
@@ -43,5 +46,6 @@ public sealed record PdServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RegionFlushInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TsoWindow, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Clock);
+        ArgumentNullException.ThrowIfNull(Operators);
     }
 }

@@ -141,7 +141,8 @@ public sealed partial class StoreServer : IAsyncDisposable
         _router = new StoreRouter(transport, ResolveStoreAsync, _peers.Find, snapshots, _logger);
         var installer = _installer = new SnapshotInstaller(_kv, snapshots);
         var compactor = new LogCompactor(_options, _log, _kv);
-        var reporter = new PdReporter(_options, StoreId, _pd, _peers, _kv, _logger);
+        var admin = new AdminService(_options, _peers, _pd, _kv);
+        var reporter = new PdReporter(_options, StoreId, _pd, _peers, _kv, new OperatorExecutor(admin, _logger), _logger);
         var schedule = new Action<Peer>(peer => _batch!.Schedule(peer));
         _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, schedule);
         var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
@@ -160,7 +161,7 @@ public sealed partial class StoreServer : IAsyncDisposable
             }
         }
         var handlers = new KvService(_options, _peers, _kv).Handlers();
-        new AdminService(_options, _peers, _pd).AddHandlers(handlers);
+        admin.AddHandlers(handlers);
         var sink = new SnapshotSink(StoreId, snapshots, _peers.Find, _logger);
         _listener = new ServiceListener(transport, _options.Listen,
             [new RaftService(OnRaftMessage), new RpcService(handlers, _logger), new SnapshotService(sink, logger: _logger)], _logger);

@@ -1,6 +1,7 @@
 using System.Net;
 using MultiRaft.Client;
 using MultiRaft.PlacementDriver;
+using MultiRaft.PlacementDriver.Scheduling;
 using MultiRaft.Protocol;
 using MultiRaft.Protocol.Metadata;
 using MultiRaft.Transport.Connections;
@@ -31,10 +32,14 @@ internal sealed class TestCluster : IAsyncDisposable
     public StoreServer?[] Stores { get; }
 
     /// <param name="tune">Adjusts every store's options (thresholds a test wants to reach quickly).</param>
-    public static async Task<TestCluster> StartAsync(int stores = 3, Func<StoreOptions, StoreOptions>? tune = null)
+    /// <param name="operators">PD's answers to region heartbeats (a test's stand-in for the schedulers).</param>
+    public static async Task<TestCluster> StartAsync(int stores = 3, Func<StoreOptions, StoreOptions>? tune = null, IOperatorSource? operators = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "multiraft-store-tests", Guid.NewGuid().ToString("N"));
-        var pd = await PdServer.StartAsync(PdOptions(root, new IPEndPoint(IPAddress.Loopback, 0), Math.Min(3, stores)));
+        var pd = await PdServer.StartAsync(PdOptions(root, new IPEndPoint(IPAddress.Loopback, 0), Math.Min(3, stores)) with
+        {
+            Operators = operators ?? NoOperators.Instance,
+        });
         var cluster = new TestCluster(pd, stores, root, tune);
         for (var i = 0; i < stores; i++)
         {

@@ -12,7 +12,7 @@ namespace MultiRaft.Store.Pd;
 /// Keeps PD informed: a region heartbeat from every region this store leads (at once when leadership or the
 /// region changes, and periodically), and a store heartbeat with capacity and counts.
 /// </summary>
-internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient pd, PeerRegistry peers, KvEngine kv, ILogger logger)
+internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient pd, PeerRegistry peers, KvEngine kv, OperatorExecutor operators, ILogger logger)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private readonly System.Collections.Concurrent.ConcurrentQueue<RegionInfo[]> _splits = new();
@@ -87,7 +87,8 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
             {
                 if (await pd.RegionHeartbeatAsync(request, cancellation).ConfigureAwait(false) is { } step)
                 {
-                    logger.LogInformation("region {Region}: PD asked for {Step}; operators are not carried out yet", region.RegionId, step);
+                    // Not awaited: a split or membership step waits for Raft, and heartbeats must go on.
+                    _ = operators.ExecuteAsync(step, cancellation);
                 }
             }
             catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)

@@ -13,7 +13,7 @@ namespace MultiRaft.Store.Service;
 /// Operator commands on a region this store leads: split (ids from PD, carried out through Raft so every
 /// replica splits at the same index) and leader transfer.
 /// </summary>
-internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdClient pd)
+internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdClient pd, Storage.Kv.KvEngine kv)
 {
     private readonly RequestChecks _checks = new(options, peers);
 
@@ -24,24 +24,45 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         handlers[AdminMethods.ChangePeer] = KvService.Handler<ChangePeerRequest, ChangePeerResponse>(ChangePeerAsync);
     }
 
-    private async Task<SplitResponse> SplitAsync(SplitRequest request, CancellationToken cancellation)
+    public Task<SplitResponse> SplitAsync(SplitRequest request, CancellationToken cancellation) =>
+        SplitAsync(request, null, null, cancellation);
+
+    /// <summary>Splits at the given keys (none: the region's approximate middle key), with ids from PD: the
+    /// ones given (a PD operator brings them) or freshly allocated.</summary>
+    public async Task<SplitResponse> SplitAsync(SplitRequest request, ulong[]? regionIds, ulong[][]? peerIds, CancellationToken cancellation)
     {
         var error = _checks.Region(request.Context, out var peer) ?? RequestChecks.Leader(peer);
-        if (error is null && request.SplitKeys?.Length > 64)
+        var keys = request.SplitKeys is { Length: > 0 } given ? given
+            : error is null && kv.GetMiddleKey(peer.Region.StartKey, peer.Region.EndKey) is { } middle ? [middle]
+            : null;
+        if (error is null && keys is null)
         {
-            error = RegionError.InvalidArgument($"at most 64 split keys at once, not {request.SplitKeys.Length}");
+            error = RegionError.InvalidArgument($"region {peer.RegionId} has no key to split at");
         }
-        error ??= SplitPlanner.CheckKeys(peer.Region, request.SplitKeys);
+        if (error is null && keys!.Length > 64)
+        {
+            error = RegionError.InvalidArgument($"at most 64 split keys at once, not {keys.Length}");
+        }
+        error ??= SplitPlanner.CheckKeys(peer.Region, keys);
         if (error is not null)
         {
             return new SplitResponse(error, []);
         }
-        var keys = request.SplitKeys!;
-        var peerCount = peer.Region.Peers.Count;
-        var next = await pd.AllocIdAsync(keys.Length * (1 + peerCount), cancellation).ConfigureAwait(false);
-        var regionIds = new ulong[keys.Length];
-        var peerIds = new ulong[keys.Length][];
-        for (var i = 0; i < keys.Length; i++)
+        if (regionIds is null || peerIds is null)
+        {
+            (regionIds, peerIds) = await AllocateSplitIdsAsync(keys!.Length, peer.Region.Peers.Count, cancellation).ConfigureAwait(false);
+        }
+        var command = new RaftCommand(peer.RegionId, request.Context.Epoch, [], new SplitCommand(keys!, regionIds, peerIds));
+        var result = await KvService.ProposeAsync(_checks, peer, command, cancellation).ConfigureAwait(false);
+        return new SplitResponse(result.Error, result.Regions ?? []);
+    }
+
+    private async Task<(ulong[] RegionIds, ulong[][] PeerIds)> AllocateSplitIdsAsync(int regions, int peerCount, CancellationToken cancellation)
+    {
+        var next = await pd.AllocIdAsync(regions * (1 + peerCount), cancellation).ConfigureAwait(false);
+        var regionIds = new ulong[regions];
+        var peerIds = new ulong[regions][];
+        for (var i = 0; i < regions; i++)
         {
             regionIds[i] = next++;
             peerIds[i] = new ulong[peerCount];
@@ -50,13 +71,12 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
                 peerIds[i][p] = next++;
             }
         }
-        var result = await KvService.ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, request.Context.Epoch, [], new SplitCommand(keys, regionIds, peerIds)), cancellation).ConfigureAwait(false);
-        return new SplitResponse(result.Error, result.Regions ?? []);
+        return (regionIds, peerIds);
     }
 
     /// <summary>One membership step through Raft (joint consensus is not needed for a single step). A learner is
     /// promoted only once it has caught up, so promoting never leaves the group waiting on a slow voter.</summary>
-    private async Task<ChangePeerResponse> ChangePeerAsync(ChangePeerRequest request, CancellationToken cancellation)
+    public async Task<ChangePeerResponse> ChangePeerAsync(ChangePeerRequest request, CancellationToken cancellation)
     {
         var error = _checks.Region(request.Context, out var peer) ?? RequestChecks.ConfEpoch(request.Context, peer.Region) ?? RequestChecks.Leader(peer);
         var peerId = request.PeerId;
@@ -91,7 +111,7 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         return snapshot.TryGetValue(learner, out var progress) && progress.Match + 256 >= peer.Node.LastIndex;
     }
 
-    private Task<AdminResponse> TransferLeaderAsync(TransferLeaderRequest request, CancellationToken cancellation)
+    public Task<AdminResponse> TransferLeaderAsync(TransferLeaderRequest request, CancellationToken cancellation)
     {
         var error = _checks.Region(request.Context, out var peer) ?? RequestChecks.Leader(peer);
         if (error is null && (peer.Region.PeerById(request.ToPeer) is not { Role: Storage.Kv.PeerRole.Voter }))

@@ -1,0 +1,57 @@
+using System.Text;
+using MultiRaft.PlacementDriver;
+using MultiRaft.PlacementDriver.Scheduling;
+using MultiRaft.Protocol.Pd;
+using MultiRaft.Transport.Rpc;
+
+namespace MultiRaft.Store.Tests;
+
+/// <summary>PD answers a region heartbeat with an operator step; the leader carries it out.</summary>
+public sealed class OperatorTests
+{
+    /// <summary>Answers the first heartbeat of the first region that holds data with one step, then nothing.</summary>
+    private sealed class OneStep(Func<RegionHeartbeatRequest, OperatorStep?> step) : IOperatorSource
+    {
+        private int _given;
+
+        public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update) =>
+            Volatile.Read(ref _given) == 0 && step(heartbeat) is { } next && Interlocked.Exchange(ref _given, 1) == 0 ? next : null;
+    }
+
+    [Fact]
+    public async Task A_split_step_without_keys_splits_at_the_middle_key()
+    {
+        var operators = new OneStep(h => h.Stats.ApproximateKeys > 0
+            ? new OperatorStep(h.Region.Id, h.Region.Epoch, null, null, null, null, new SplitStep([], [], []))
+            : null);
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(200) }, operators: operators);
+        await cluster.WaitForLeaderAsync();
+        await using var client = cluster.NewClient();
+        for (var i = 0; i < 200; i++)
+        {
+            await client.PutAsync(Encoding.UTF8.GetBytes($"key{i:D3}"), new byte[100]);
+        }
+        await Wait.Until(() => cluster.Stores.All(s => s!.RegionCount == 2), "the operator split the region on every store");
+        Assert.Equal(200, (await client.ScanAsync("key"u8.ToArray(), "kez"u8.ToArray(), 1000)).Count);
+    }
+
+    [Fact]
+    public async Task A_transfer_leader_step_moves_leadership()
+    {
+        ulong target = 0;
+        var operators = new OneStep(h =>
+        {
+            target = h.Region.Peers.First(p => p.Id != h.Leader.Id).Id;
+            return new OperatorStep(h.Region.Id, h.Region.Epoch, target, null, null, null, null);
+        });
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(200) }, operators: operators);
+        await cluster.WaitForLeaderAsync();
+        await using var pd = new PdClient([cluster.Pd.Endpoint]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while ((await pd.GetRegionAsync("a"u8.ToArray())).Leader?.Id is var leader && (target == 0 || leader != target))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"peer {target} never took over (leader: {leader})");
+            await Task.Delay(50);
+        }
+    }
+}
