@@ -122,6 +122,13 @@ public sealed partial class RaftNode
     private bool Promotable => _tracker.Progress.ContainsKey(Id) && !IsLearner && !_log.HasPendingSnapshot;
 
     /// <summary>Advances logical time by one tick: elections and heartbeats are counted in ticks.</summary>
+    /// <summary>
+    /// The host stopped ticking this node for a while (an idle region hibernated) and starts again: time passed
+    /// that the tick count does not show, so a lease measured in ticks proves nothing now. Leases stay void
+    /// until quorum acknowledgements sent after this call re-establish one, an election timeout from now.
+    /// </summary>
+    public void ResumeAfterPause() => _leaseVoidUntilTick = _ticks + (ulong)_config.ElectionTicks;
+
     public void Tick()
     {
         _ticks++;

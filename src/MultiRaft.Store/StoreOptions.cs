@@ -42,6 +42,10 @@ public sealed record StoreOptions
     /// <summary>Bytes of keys and values in one write command (one Raft entry).</summary>
     public int MaxCommandBytes { get; init; } = 12 * 1024 * 1024;
 
+    /// <summary>Ticks a leader's region must stay idle before it hibernates (stops ticking and heartbeating);
+    /// 0 turns hibernation off.</summary>
+    public int HibernateAfterTicks { get; init; } = 20;
+
     /// <summary>Applied entries a region keeps in the shared log before log GC cuts it.</summary>
     public int LogGcThresholdEntries { get; init; } = 10_000;
 

@@ -68,6 +68,9 @@ public sealed partial class StoreServer : IAsyncDisposable
 
     public int LeaderCount => _peers.All.Count(p => p.IsLeader);
 
+    /// <summary>Peers that stopped ticking because their region is idle.</summary>
+    public int HibernatingCount => _peers.All.Count(p => p.IsHibernating);
+
     /// <summary>Raft messages dropped on full send queues.</summary>
     public long DroppedMessages => _router?.Dropped ?? 0;
 
@@ -150,7 +153,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         _batch = new RaftBatchSystem(
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
-            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, compactor, destroyer),
+            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, compactor, destroyer, _options.HibernateAfterTicks),
             OnFatal,
             _logger);
         foreach (var region in _kv.LoadRegionStates())
@@ -205,7 +208,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         }
         else if (envelope.Message.To == peer.PeerId)
         {
-            peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));
+            peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message, Hibernate: envelope.Hibernate));
         }
     }
 

@@ -162,6 +162,25 @@ public class LinearizableReadTests
     }
 
     [Fact]
+    public void A_leader_resumed_after_a_pause_in_ticks_holds_no_lease_until_an_election_timeout_of_fresh_acks()
+    {
+        var cluster = new TestCluster(3);
+        cluster.Elect(1);
+        cluster.TickAll(2);
+        var leader = cluster[1].Node;
+        Assert.True(leader.HasValidLease);
+
+        leader.ResumeAfterPause();
+        Assert.False(leader.HasValidLease);
+        leader.ReadIndex(5);
+        cluster.Deliver();
+        Assert.Equal([new ReadState(leader.CommitIndex, 5)], cluster[1].ReadStates); // served by a heartbeat round
+
+        cluster.TickAll(10);
+        Assert.True(leader.HasValidLease);
+    }
+
+    [Fact]
     public void The_lease_expires_LeaseTicks_after_the_last_acknowledged_message_was_sent()
     {
         var cluster = new TestCluster(3);

@@ -4,6 +4,7 @@ using MultiRaft.PlacementDriver;
 using MultiRaft.PlacementDriver.Scheduling;
 using MultiRaft.Protocol;
 using MultiRaft.Protocol.Metadata;
+using MultiRaft.Protocol.Pd;
 using MultiRaft.Transport.Connections;
 using MultiRaft.Transport.Rpc;
 
@@ -105,7 +106,17 @@ internal sealed class TestCluster : IAsyncDisposable
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            var answer = await pd.GetRegionAsync(key ?? "a"u8.ToArray());
+            GetRegionResponse answer;
+            try
+            {
+                answer = await pd.GetRegionAsync(key ?? "a"u8.ToArray());
+            }
+            catch (RpcConnectionException)
+            {
+                // A busy 2-core machine can miss PD's handshake timeout while the stores start: ask again.
+                await Task.Delay(50);
+                continue;
+            }
             if (answer.Region is { } region && answer.Leader is { } leader && StoreById(leader.StoreId) is { } store && store.LeaderCount > 0)
             {
                 return (region, leader);

@@ -12,22 +12,26 @@ namespace MultiRaft.Store.Batch;
 /// entry and hard state in one log batch with one fsync, send messages (those that need durability only
 /// after the fsync), apply committed entries in one KV batch, and advance the nodes.
 /// </summary>
-internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor, PeerDestroyer destroyer) : IDisposable
+internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor, PeerDestroyer destroyer, int hibernateAfterTicks) : IDisposable
 {
     private readonly LogWriteBatch _logBatch = new();
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
+    private readonly List<int> _ticks = [];
 
     public void Run(List<Peer> peers)
     {
+        _ticks.Clear();
         foreach (var peer in peers)
         {
-            if (!peer.IsDestroyed)
+            if (peer.IsDestroyed)
             {
-                peer.HandleInbox();
-                if (peer.Node.HasReady)
-                {
-                    _readies.Add((peer, peer.Node.GetReady()));
-                }
+                _ticks.Add(0);
+                continue;
+            }
+            _ticks.Add(peer.HandleInbox());
+            if (peer.Node.HasReady)
+            {
+                _readies.Add((peer, peer.Node.GetReady()));
             }
         }
         if (_readies.Count > 0)
@@ -51,6 +55,13 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             }
         }
         DestroyRequested(peers);
+        for (var i = 0; i < peers.Count; i++)
+        {
+            if (!peers[i].IsDestroyed)
+            {
+                peers[i].UpdateHibernation(_ticks[i], hibernateAfterTicks);
+            }
+        }
     }
 
     /// <summary>Replicas PD reported removed are destroyed between rounds, never while their Ready is open.</summary>

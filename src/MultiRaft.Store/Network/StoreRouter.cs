@@ -76,7 +76,12 @@ internal sealed class StoreRouter : IAsyncDisposable
                 StartSnapshot(peer, target.StoreId, message);
                 continue;
             }
-            SenderFor(target.StoreId).TrySend(new RaftEnvelope(peer.RegionId, _options.StoreId, target.StoreId, message, RegionFor(peer, message)));
+            var hibernate = peer.WantsToHibernate && message.Type == MessageType.Heartbeat;
+            if (hibernate)
+            {
+                peer.HibernateNoticeSent();
+            }
+            SenderFor(target.StoreId).TrySend(new RaftEnvelope(peer.RegionId, _options.StoreId, target.StoreId, message, RegionFor(peer, message), hibernate));
         }
     }
 

@@ -107,7 +107,7 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
         var silentFor = (long)options.StalePeerCheckAfter.TotalMilliseconds;
         foreach (var peer in peers.All)
         {
-            if (peer.IsLeader || !peer.IsInitialized || Environment.TickCount64 - peer.LastLeaderContact < silentFor)
+            if (peer.IsLeader || !peer.IsInitialized || peer.IsHibernating || Environment.TickCount64 - peer.LastLeaderContact < silentFor)
             {
                 continue;
             }

@@ -80,11 +80,21 @@ internal sealed partial class Peer
     public void Post(PeerInput input)
     {
         _inbox.Enqueue(input);
+        // Followers answering the heartbeat that put the region to sleep must not wake it again.
+        if (!input.Hibernate && input.Message?.Type != MessageType.HeartbeatResponse)
+        {
+            Wake();
+        }
         TrySchedule();
     }
 
+    /// <summary>One tick from the store's ticker; a hibernating peer takes none.</summary>
     public void AddTick()
     {
+        if (_hibernating)
+        {
+            return;
+        }
         Interlocked.Increment(ref _pendingTicks);
         TrySchedule();
     }
@@ -109,10 +119,13 @@ internal sealed partial class Peer
         }
     }
 
-    /// <summary>Runs the inbox against the node: ticks, Raft messages, proposals and reads.</summary>
-    public void HandleInbox()
+    /// <summary>Runs the inbox against the node: ticks, Raft messages, proposals and reads. Returns the number
+    /// of ticks it ran.</summary>
+    public int HandleInbox()
     {
-        for (var ticks = Interlocked.Exchange(ref _pendingTicks, 0); ticks > 0; ticks--)
+        ResumeIfWoken();
+        var ticked = Interlocked.Exchange(ref _pendingTicks, 0);
+        for (var ticks = ticked; ticks > 0; ticks--)
         {
             Node.Tick();
         }
@@ -127,6 +140,10 @@ internal sealed partial class Peer
                         LastLeaderContact = Environment.TickCount64;
                     }
                     Node.Step(input.Message);
+                    if (input.Hibernate)
+                    {
+                        OnHibernateNotice(input.Message);
+                    }
                     break;
                 case PeerInputKind.Destroy:
                     DestroyRequested = true;
@@ -155,6 +172,7 @@ internal sealed partial class Peer
         {
             StartRead(reads);
         }
+        return ticked;
     }
 
     private void Propose(Proposal proposal)

@@ -23,4 +23,5 @@ internal readonly record struct PeerInput(
     Proposal? Proposal = null,
     ReadWaiter? Read = null,
     ulong PeerId = 0,
-    bool Succeeded = false);
+    bool Succeeded = false,
+    bool Hibernate = false);

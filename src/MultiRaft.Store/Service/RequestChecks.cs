@@ -34,7 +34,17 @@ internal sealed class RequestChecks(StoreOptions options, PeerRegistry peers)
         return RegionError.EpochNotMatch($"region {region.RegionId} is at epoch {info.Epoch}, the request named {context.Epoch}", [info]);
     }
 
-    public static RegionError? Leader(Peer peer) => peer.IsLeader ? null : RegionError.NotLeader(peer.RegionId, peer.Leader);
+    /// <summary>Only the leader serves. A request reaching a sleeping follower wakes it: if the leader died while
+    /// the region slept, the follower's election timer must run for a new leader to appear.</summary>
+    public static RegionError? Leader(Peer peer)
+    {
+        if (peer.IsLeader)
+        {
+            return null;
+        }
+        peer.Wake();
+        return RegionError.NotLeader(peer.RegionId, peer.Leader);
+    }
 
     public RegionError? Key(byte[]? key, RegionLocalState region)
     {

@@ -17,7 +17,19 @@ public static class ClientHandshake
         await channel.FlushAsync(cancellation).ConfigureAwait(false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         timeout.CancelAfter(options.HandshakeTimeout);
-        var reply = await channel.ReadOneAsync(timeout.Token).ConfigureAwait(false);
+        (FrameKind Kind, byte[] Payload)? reply;
+        try
+        {
+            reply = await channel.ReadOneAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            throw new TransportException($"no answer to the handshake within {options.HandshakeTimeout.TotalSeconds:0.#} s");
+        }
+        if (timeout.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            throw new TransportException($"no answer to the handshake within {options.HandshakeTimeout.TotalSeconds:0.#} s");
+        }
         if (reply is not { Kind: FrameKind.HandshakeAccepted } accepted)
         {
             throw new TransportException($"the peer refused the handshake (expected store {expectedStore?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "any"})");
