@@ -15,6 +15,7 @@ public sealed partial class RawKvClient
     public Task PutAsync(byte[] key, byte[] value, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(value);
+        CheckValue(value);
         return RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
         {
             var answer = await CallAsync<PutRequest, WriteResponse>(store, KvMethods.Put, new PutRequest(context, key, value), token).ConfigureAwait(false);
@@ -31,25 +32,29 @@ public sealed partial class RawKvClient
 
     /// <summary>Sets <paramref name="key"/> to <paramref name="newValue"/> (null deletes it) if its value is
     /// <paramref name="expected"/> (null: absent). Returns whether it swapped and the value it found.</summary>
-    public Task<(bool Swapped, byte[]? Previous)> CompareAndSwapAsync(byte[] key, byte[]? expected, byte[]? newValue, CancellationToken cancellation = default) =>
-        RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
+    public Task<(bool Swapped, byte[]? Previous)> CompareAndSwapAsync(byte[] key, byte[]? expected, byte[]? newValue, CancellationToken cancellation = default)
+    {
+        CheckValue(expected, "an expected value");
+        CheckValue(newValue, "a new value");
+        return RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
         {
             var answer = await CallAsync<CompareAndSwapRequest, CompareAndSwapResponse>(
                 store, KvMethods.CompareAndSwap, new CompareAndSwapRequest(context, key, expected, newValue), token).ConfigureAwait(false);
             return (answer.Error, (answer.Succeeded, answer.PreviousValue));
         }, cancellation);
+    }
 
     /// <summary>Pairs with keys in <c>[start, end)</c> (empty end: to the end of the key space), in key order,
     /// at most <paramref name="limit"/>, walking the regions in order.</summary>
     public async Task<IReadOnlyList<KvEntry>> ScanAsync(byte[] start, byte[] end, int limit, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(end);
+        CheckRange(start, end);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var pairs = new List<KvEntry>();
-        var from = start.Length == 0 ? [0] : CheckKey(start);
+        var from = start.Length == 0 ? [0] : start;
         while (pairs.Count < limit)
         {
-            var want = Math.Min(limit - pairs.Count, 10_000);
+            var want = Math.Min(limit - pairs.Count, _options.MaxBatchKeys);
             var (found, regionEnd) = await RunAsync(from, isWrite: false, async (store, region, context, token) =>
             {
                 var answer = await CallAsync<ScanRequest, ScanResponse>(store, KvMethods.Scan, new ScanRequest(context, from, end, want), token).ConfigureAwait(false);
@@ -69,15 +74,5 @@ public sealed partial class RawKvClient
             from = regionEnd;
         }
         return pairs;
-    }
-
-    private static byte[] CheckKey(byte[] key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Length == 0)
-        {
-            throw new KvInvalidArgumentException("a key must not be empty");
-        }
-        return key;
     }
 }

@@ -87,6 +87,11 @@ public sealed partial class RawKvClient : IAsyncDisposable
                     await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
                     continue;
                 }
+                catch (OperationCanceledException e) when (isWrite && !cancellation.IsCancellationRequested)
+                {
+                    // The deadline passed while the write was on its way or waiting for its answer.
+                    throw new UnknownOutcomeException($"the write was sent to store {target.StoreId} but no answer came within {_options.Timeout.TotalSeconds:0.#} s; its outcome is unknown", e);
+                }
                 catch (RpcRemoteException e) when (e.Status == RpcStatus.InvalidArgument)
                 {
                     throw new KvInvalidArgumentException(e.Message, e);

@@ -14,4 +14,22 @@ public sealed record RawKvClientOptions
 
     /// <summary>Must match the stores' frame limit, so a value at the size limit fits in one request.</summary>
     public int MaxFrameBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>The longest key the stores accept (their <c>MaxKeyBytes</c>); longer keys are refused here,
+    /// before anything is sent.</summary>
+    public int MaxKeyBytes { get; init; } = 8 * 1024;
+
+    /// <summary>The longest value the stores accept (their <c>MaxValueBytes</c>).</summary>
+    public int MaxValueBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Keys per BatchGet / BatchPut request a store accepts (its <c>MaxBatchKeys</c>); larger client
+    /// batches are cut into requests of at most this many keys.</summary>
+    public int MaxBatchKeys { get; init; } = 10_000;
+
+    /// <summary>Bytes of keys and values per request a store accepts in one write (its <c>MaxCommandBytes</c>);
+    /// larger client batches are cut into requests of at most this many bytes.</summary>
+    public int MaxBatchBytes { get; init; } = 12 * 1024 * 1024;
+
+    /// <summary>Requests of one batch call in flight to one store at a time.</summary>
+    public int MaxBatchRequestsPerStore { get; init; } = 8;
 }
