@@ -17,6 +17,9 @@ public sealed record StoreOptions
 
     public required IReadOnlyList<IPEndPoint> PdEndpoints { get; init; }
 
+    /// <summary>Where the status server serves <c>/metrics</c> and <c>/regions</c> over HTTP; null: none.</summary>
+    public IPEndPoint? StatusListen { get; init; }
+
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     public int ElectionTicks { get; init; } = 10;

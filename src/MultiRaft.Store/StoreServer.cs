@@ -141,7 +141,8 @@ public sealed partial class StoreServer : IAsyncDisposable
             MaxFrameBytes = 64 * 1024 * 1024,
         };
         var snapshots = new SnapshotFiles(Path.Combine(_options.DataDirectory, "snap"));
-        _router = new StoreRouter(transport, ResolveStoreAsync, _peers.Find, snapshots, _logger);
+        var metrics = NewMetrics();
+        _router = new StoreRouter(transport, ResolveStoreAsync, _peers.Find, snapshots, _logger, metrics);
         var installer = _installer = new SnapshotInstaller(_kv, snapshots);
         var compactor = new LogCompactor(_options, _log, _kv);
         var admin = new AdminService(_options, _peers, _pd, _kv);
@@ -153,7 +154,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         _batch = new RaftBatchSystem(
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
-            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, compactor, destroyer, _options.HibernateAfterTicks),
+            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, compactor, destroyer, metrics, _options.HibernateAfterTicks),
             OnFatal,
             _logger);
         foreach (var region in _kv.LoadRegionStates())
@@ -163,11 +164,12 @@ public sealed partial class StoreServer : IAsyncDisposable
                 _peers.TryAdd(peer);
             }
         }
-        var handlers = new KvService(_options, _peers, _kv).Handlers();
+        var handlers = new KvService(_options, _peers, _kv, metrics).Handlers();
         admin.AddHandlers(handlers);
-        var sink = new SnapshotSink(StoreId, snapshots, _peers.Find, _logger);
+        var sink = new SnapshotSink(StoreId, snapshots, _peers.Find, _logger, metrics);
         _listener = new ServiceListener(transport, _options.Listen,
             [new RaftService(OnRaftMessage), new RpcService(handlers, _logger), new SnapshotService(sink, logger: _logger)], _logger);
+        StartStatus();
         _listener.Start();
         var address = _options.AdvertiseAddress ?? _listener.LocalEndPoint.ToString();
         await _pd.PutStoreAsync(StoreId, address, null, cancellation).ConfigureAwait(false);
@@ -306,6 +308,7 @@ public sealed partial class StoreServer : IAsyncDisposable
             return;
         }
         await _stop.CancelAsync().ConfigureAwait(false);
+        await StopStatusAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         if (_listener is not null)
         {

@@ -10,6 +10,7 @@ internal static class CliDefaults
 {
     public const int PdPort = 2379;
     public const int FirstStorePort = 20160;
+    public const int FirstStatusPort = 20180;
     public static readonly string Pd = $"127.0.0.1:{PdPort}";
 
     public static Option<string> PdOption() => new("--pd")

@@ -13,13 +13,14 @@ internal static class StoreCommand
         var listen = new Option<string>("--listen") { Description = "address to serve on (Raft, snapshots and client RPC), host:port", Required = true };
         var data = new Option<string>("--data") { Description = "data directory (created if missing)", Required = true };
         var advertise = new Option<string?>("--advertise") { Description = "address other processes use to reach this store (default: --listen)" };
+        var status = new Option<string?>("--status") { Description = "address of the HTTP status server (/metrics, /regions), host:port (default: none)" };
         var command = new Command("store", """
             Run a store: the region replicas this data directory holds, serving Raft traffic and client requests
             on one port and reporting to PD. A restarted store recovers every region from its directory.
-            Example: multiraft store --pd 127.0.0.1:2379 --listen 127.0.0.1:20160 --data ./data/store1
+            Example: multiraft store --pd 127.0.0.1:2379 --listen 127.0.0.1:20160 --data ./data/store1 --status 127.0.0.1:20180
             """)
         {
-            pd, listen, data, advertise,
+            pd, listen, data, advertise, status,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -32,6 +33,7 @@ internal static class StoreCommand
                     Listen = CliDefaults.ParseEndpoint(parse.GetValue(listen)!, "--listen"),
                     AdvertiseAddress = parse.GetValue(advertise),
                     PdEndpoints = PdClient.ParseEndpoints(parse.GetValue(pd)!),
+                    StatusListen = parse.GetValue(status) is { } statusText ? CliDefaults.ParseEndpoint(statusText, "--status") : null,
                 };
                 options.Validate();
             }
@@ -59,7 +61,8 @@ internal static class StoreCommand
         }
         await using (store.ConfigureAwait(false))
         {
-            Console.WriteLine($"store {store.StoreId} of cluster {store.ClusterId} listening on {store.Endpoint}");
+            var statusNote = store.StatusEndpoint is { } statusEndpoint ? $", status on http://{statusEndpoint}" : "";
+            Console.WriteLine($"store {store.StoreId} of cluster {store.ClusterId} listening on {store.Endpoint}{statusNote}");
             await Task.WhenAny(Task.Delay(Timeout.Infinite, stop.Token), store.Stopped).ConfigureAwait(false);
         }
         return store.Stopped.IsFaulted ? CliDefaults.Fail($"the store failed: {store.Stopped.Exception!.InnerException!.Message}") : 0;

@@ -16,6 +16,11 @@ internal static class UpCommand
         var data = new Option<string>("--data") { Description = "data directory of the whole cluster", DefaultValueFactory = _ => "./data" };
         var pdPort = new Option<int>("--pd-port") { Description = "PD's port", DefaultValueFactory = _ => CliDefaults.PdPort };
         var storePort = new Option<int>("--store-port") { Description = "first store's port; the others follow it", DefaultValueFactory = _ => CliDefaults.FirstStorePort };
+        var statusPort = new Option<int>("--status-port")
+        {
+            Description = "first store's HTTP status port (/metrics, /regions); the others follow it; 0: no status servers",
+            DefaultValueFactory = _ => CliDefaults.FirstStatusPort,
+        };
         var verbose = new Option<bool>("--verbose") { Description = "log every server event, not only warnings" };
         var command = new Command("up", """
             Start a local cluster on loopback: PD and --stores stores (3 replicas per region), with data under
@@ -24,28 +29,30 @@ internal static class UpCommand
             Example: multiraft up --stores 3 --data ./data
             """)
         {
-            stores, data, pdPort, storePort, verbose,
+            stores, data, pdPort, storePort, statusPort, verbose,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             var count = parse.GetValue(stores);
             var firstPort = parse.GetValue(storePort);
             var pd = parse.GetValue(pdPort);
+            var firstStatusPort = parse.GetValue(statusPort);
             var error = count is < 1 or > 16 ? "--stores must be between 1 and 16"
                 : pd is < 1 or > 65535 ? "--pd-port must be a port number"
                 : firstPort < 1 || firstPort + count - 1 > 65535 ? "--store-port must leave room for every store's port"
+                : firstStatusPort < 0 || firstStatusPort + count - 1 > 65535 ? "--status-port must leave room for every store's status port"
                 : null;
             if (error is not null)
             {
                 return CliDefaults.Fail(error, 2);
             }
             using var logging = CliDefaults.Logging(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-            return await RunAsync(Path.GetFullPath(parse.GetValue(data)!), count, pd, firstPort, logging).ConfigureAwait(false);
+            return await RunAsync(Path.GetFullPath(parse.GetValue(data)!), count, pd, firstPort, firstStatusPort, logging).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string directory, int storeCount, int pdPort, int firstStorePort, ILoggerFactory logging)
+    private static async Task<int> RunAsync(string directory, int storeCount, int pdPort, int firstStorePort, int firstStatusPort, ILoggerFactory logging)
     {
         using var stop = CliDefaults.StopOnSignal();
         var pdEndpoint = new IPEndPoint(IPAddress.Loopback, pdPort);
@@ -70,11 +77,13 @@ internal static class UpCommand
                     DataDirectory = storeDirectory,
                     Listen = new IPEndPoint(IPAddress.Loopback, firstStorePort + i),
                     PdEndpoints = [pdEndpoint],
+                    StatusListen = firstStatusPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, firstStatusPort + i),
                     LoggerFactory = logging,
                 }, stop.Token).ConfigureAwait(false);
                 servers.Add(store);
                 stores.Add(store);
-                Console.WriteLine($"store {store.StoreId,-3} listening on {store.Endpoint}, data {storeDirectory}");
+                var status = store.StatusEndpoint is { } statusEndpoint ? $", status http://{statusEndpoint}" : "";
+                Console.WriteLine($"store {store.StoreId,-3} listening on {store.Endpoint}{status}, data {storeDirectory}");
             }
             Console.WriteLine($"cluster is up; try: multiraft kv put hello world --pd {pdEndpoint}   (Ctrl+C stops it)");
             await Task.WhenAny([Task.Delay(Timeout.Infinite, stop.Token), .. stores.Select(s => s.Stopped)]).ConfigureAwait(false);

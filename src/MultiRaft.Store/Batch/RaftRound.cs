@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using MultiRaft.Raft;
 using MultiRaft.Storage.RaftLog;
 using MultiRaft.Store.Apply;
 using MultiRaft.Store.Network;
 using MultiRaft.Store.Peers;
 using MultiRaft.Store.Snapshots;
+using MultiRaft.Store.Status;
 
 namespace MultiRaft.Store.Batch;
 
@@ -12,7 +14,7 @@ namespace MultiRaft.Store.Batch;
 /// entry and hard state in one log batch with one fsync, send messages (those that need durability only
 /// after the fsync), apply committed entries in one KV batch, and advance the nodes.
 /// </summary>
-internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor, PeerDestroyer destroyer, int hibernateAfterTicks) : IDisposable
+internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IDisposable
 {
     private readonly LogWriteBatch _logBatch = new();
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
@@ -21,6 +23,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
     public void Run(List<Peer> peers)
     {
         _ticks.Clear();
+        metrics.Round(peers.Count);
         foreach (var peer in peers)
         {
             if (peer.IsDestroyed)
@@ -79,6 +82,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
     private void Persist()
     {
         var mustSync = false;
+        var entries = 0;
         foreach (var (peer, ready) in _readies)
         {
             // Appends from a leader may leave before its own fsync: a commit still needs a durable majority.
@@ -91,6 +95,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             if (ready.Entries.Count > 0)
             {
                 _logBatch.AddEntries(peer.RegionId, ready.Entries);
+                entries += ready.Entries.Count;
             }
             if (ready.HardState is { } hardState)
             {
@@ -102,9 +107,12 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
         {
             log.Write(_logBatch);
             _logBatch.Clear();
+            metrics.LogWritten(entries);
             if (mustSync)
             {
+                var started = Stopwatch.GetTimestamp();
                 log.Sync();
+                metrics.LogSynced(Stopwatch.GetElapsedTime(started));
             }
         }
         foreach (var (peer, ready) in _readies)
@@ -115,14 +123,20 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
 
     private void Apply()
     {
+        var applied = 0;
         foreach (var (peer, ready) in _readies)
         {
             if (ready.CommittedEntries.Count > 0)
             {
                 applier.Apply(peer, ready.CommittedEntries);
+                applied += ready.CommittedEntries.Count;
             }
         }
         applier.Commit();
+        if (applied > 0)
+        {
+            metrics.Applied(applied);
+        }
     }
 
     public void Dispose() => applier.Dispose();

@@ -7,6 +7,7 @@ using MultiRaft.Raft;
 using MultiRaft.Store.Peers;
 using MultiRaft.Store.Regions;
 using MultiRaft.Store.Snapshots;
+using MultiRaft.Store.Status;
 using MultiRaft.Transport.Connections;
 using MultiRaft.Transport.Snapshots;
 
@@ -27,12 +28,14 @@ internal sealed class StoreRouter : IAsyncDisposable
     private readonly SnapshotFiles _files;
     private readonly SnapshotSender _snapshots;
     private readonly ILogger _logger;
+    private readonly StoreMetrics _metrics;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Task, bool> _sending = new();
     private long _undeliverable;
 
-    public StoreRouter(TransportOptions options, Func<ulong, CancellationToken, Task<IPEndPoint>> resolveStore, Func<ulong, Peer?> findPeer, SnapshotFiles files, ILogger logger)
+    public StoreRouter(TransportOptions options, Func<ulong, CancellationToken, Task<IPEndPoint>> resolveStore, Func<ulong, Peer?> findPeer, SnapshotFiles files, ILogger logger, StoreMetrics metrics)
     {
+        _metrics = metrics;
         _options = options;
         _resolveStore = resolveStore;
         _findPeer = findPeer;
@@ -119,6 +122,10 @@ internal sealed class StoreRouter : IAsyncDisposable
                 await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
                 var outcome = await _snapshots.SendAsync(header, file, _stop.Token).ConfigureAwait(false);
                 succeeded = outcome.Succeeded;
+                if (succeeded)
+                {
+                    _metrics.SnapshotSent();
+                }
                 _logger.LogInformation("region {Region}: snapshot at {Index} to store {Store}: {Status} {Reason}",
                     peer.RegionId, snapshot.Metadata.Index, toStore, outcome.Status, outcome.Reason);
             }

@@ -6,6 +6,7 @@ using MultiRaft.Storage.Kv;
 using MultiRaft.Store.Commands;
 using MultiRaft.Store.Peers;
 using MultiRaft.Store.Regions;
+using MultiRaft.Store.Status;
 using MultiRaft.Transport.Rpc;
 
 namespace MultiRaft.Store.Service;
@@ -16,7 +17,7 @@ namespace MultiRaft.Store.Service;
 /// afterwards. Every request names its region and epoch; every refusal is a <see cref="RegionError"/> with
 /// no effect.
 /// </summary>
-internal sealed partial class KvService(StoreOptions options, PeerRegistry peers, KvEngine kv)
+internal sealed partial class KvService(StoreOptions options, PeerRegistry peers, KvEngine kv, StoreMetrics metrics)
 {
     private readonly RequestChecks _checks = new(options, peers);
 
@@ -54,7 +55,7 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
 
     /// <summary>Waits until this leader may serve a linearizable read of the region, then checks the region
     /// did not change under the request (a split while the read waited).</summary>
-    private static async Task<RegionError?> ReadBarrierAsync(Peer peer, RegionContext context, CancellationToken cancellation)
+    private async Task<RegionError?> ReadBarrierAsync(Peer peer, RegionContext context, CancellationToken cancellation)
     {
         if (RequestChecks.Leader(peer) is { } notLeader)
         {
@@ -66,12 +67,25 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         {
             return error;
         }
-        return RequestChecks.Epoch(context, peer.Region);
+        if (RequestChecks.Epoch(context, peer.Region) is { } epochError)
+        {
+            return epochError;
+        }
+        metrics.ReadServed();
+        return null;
     }
 
     /// <summary>Proposes the writes as one command and waits until it is applied.</summary>
-    private Task<CommandResult> ProposeAsync(Peer peer, RegionContext context, WriteOp[] writes, CancellationToken cancellation) =>
-        ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, context.Epoch, writes), cancellation);
+    private async Task<CommandResult> ProposeAsync(Peer peer, RegionContext context, WriteOp[] writes, CancellationToken cancellation)
+    {
+        metrics.Proposed();
+        var result = await ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, context.Epoch, writes), cancellation).ConfigureAwait(false);
+        if (result.Error is { } error)
+        {
+            metrics.ProposalFailed(error.Kind);
+        }
+        return result;
+    }
 
     /// <summary>Proposes a command through the region's leader and waits until it is applied.</summary>
     public static Task<CommandResult> ProposeAsync(RequestChecks checks, Peer peer, RaftCommand command, CancellationToken cancellation) =>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MultiRaft.Protocol;
 using MultiRaft.Raft;
 using MultiRaft.Store.Peers;
+using MultiRaft.Store.Status;
 using MultiRaft.Transport.Snapshots;
 
 namespace MultiRaft.Store.Snapshots;
@@ -11,7 +12,7 @@ namespace MultiRaft.Store.Snapshots;
 /// peer's Raft node as the InstallSnapshot message it travelled with (its data: the file's ticket). Raft may
 /// still turn it down as stale; the file is deleted either way once the worker is done with it.
 /// </summary>
-internal sealed class SnapshotSink(ulong storeId, SnapshotFiles files, Func<ulong, Peer?> findPeer, ILogger logger) : ISnapshotSink
+internal sealed class SnapshotSink(ulong storeId, SnapshotFiles files, Func<ulong, Peer?> findPeer, ILogger logger, StoreMetrics metrics) : ISnapshotSink
 {
     private readonly Dictionary<Stream, string> _paths = [];
 
@@ -45,6 +46,7 @@ internal sealed class SnapshotSink(ulong storeId, SnapshotFiles files, Func<ulon
             return $"region {header.RegionId} left store {storeId} while its snapshot arrived";
         }
         var message = header.Message;
+        metrics.SnapshotReceived();
         logger.LogInformation("region {Region}: received snapshot at {Index} from store {Store}", header.RegionId, message.Snapshot!.Metadata.Index, header.FromStore);
         peer.Post(new PeerInput(PeerInputKind.RaftMessage, new Message
         {
