@@ -54,4 +54,34 @@ public sealed class OperatorTests
             await Task.Delay(50);
         }
     }
+
+    /// <summary>Keeps every heartbeat PD receives, answering none.</summary>
+    private sealed class Recorder : IOperatorSource
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<RegionHeartbeatRequest> Heartbeats { get; } = new();
+
+        public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update)
+        {
+            Heartbeats.Enqueue(heartbeat);
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task Region_heartbeats_carry_load_and_down_followers()
+    {
+        var recorder = new Recorder();
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(300) }, operators: recorder);
+        var (region, leader) = await cluster.WaitForLeaderAsync();
+        await using var client = cluster.NewClient();
+        var follower = region.Peers.First(p => p.Id != leader.Id);
+        await cluster.StopStoreAsync(Array.FindIndex(cluster.Stores, s => s!.StoreId == follower.StoreId));
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var i = 0;
+        while (!recorder.Heartbeats.Any(h => h.Stats.WriteKeysPerSec > 0 && h.DownPeers.Contains(follower.Id)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no heartbeat showed both the write load and the down follower");
+            await client.PutAsync(Encoding.UTF8.GetBytes($"load{i++}"), new byte[64]);
+        }
+    }
 }

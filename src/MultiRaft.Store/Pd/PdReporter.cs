@@ -16,6 +16,8 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private readonly System.Collections.Concurrent.ConcurrentQueue<RegionInfo[]> _splits = new();
+    private readonly LoadRates _regionLoad = new();
+    private readonly LoadRates _storeLoad = new();
 
     /// <summary>Queues a split this store's leader applied; PD hears of it on the next poll, before any
     /// heartbeat, so routing moves to the new regions at once.</summary>
@@ -76,13 +78,15 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
             peer.HeartbeatDue = false;
             var region = peer.Region;
             var stats = kv.GetApproximateStats(region.StartKey, region.EndKey);
+            var load = _regionLoad.Rates(peer.RegionId, peer.Written, peer.Read);
+            var health = peer.Health;
             var request = new RegionHeartbeatRequest(
                 region.ToInfo(),
                 new PeerInfo(peer.PeerId, storeId, false),
                 peer.Term,
-                [],
-                [],
-                new RegionStats(stats.ApproximateBytes, stats.ApproximateKeys, 0, 0, 0, 0));
+                health.Down,
+                health.Pending,
+                new RegionStats(stats.ApproximateBytes, stats.ApproximateKeys, load.WriteBytes, load.WriteKeys, load.ReadBytes, load.ReadKeys));
             try
             {
                 if (await pd.RegionHeartbeatAsync(request, cancellation).ConfigureAwait(false) is { } step)
@@ -132,12 +136,17 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
     {
         var drive = new DriveInfo(Path.GetFullPath(options.DataDirectory));
         int regions = 0, leaders = 0;
+        (long Keys, long Bytes) written = (0, 0), read = (0, 0);
         foreach (var peer in peers.All)
         {
             regions++;
             leaders += peer.IsLeader ? 1 : 0;
+            written = (written.Keys + peer.Written.Keys, written.Bytes + peer.Written.Bytes);
+            read = (read.Keys + peer.Read.Keys, read.Bytes + peer.Read.Bytes);
         }
-        var stats = new StoreStats(drive.TotalSize, drive.AvailableFreeSpace, DirectoryBytes(options.DataDirectory), regions, leaders, 0, 0, 0, 0);
+        var load = _storeLoad.Rates(storeId, written, read);
+        var stats = new StoreStats(drive.TotalSize, drive.AvailableFreeSpace, DirectoryBytes(options.DataDirectory), regions, leaders,
+            load.WriteBytes, load.WriteKeys, load.ReadBytes, load.ReadKeys);
         try
         {
             await pd.StoreHeartbeatAsync(storeId, stats, cancellation).ConfigureAwait(false);

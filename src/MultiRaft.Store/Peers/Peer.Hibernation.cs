@@ -55,6 +55,7 @@ internal sealed partial class Peer
     /// <summary>After each round: decide whether this peer goes to sleep.</summary>
     public void UpdateHibernation(int ticks, int hibernateAfterTicks)
     {
+        UpdateHealth(ticks);
         if (hibernateAfterTicks <= 0 || _hibernating)
         {
             return;

@@ -104,11 +104,11 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         return new ChangePeerResponse(result.Error, result.Regions?[0]);
     }
 
-    /// <summary>Whether the leader has replicated to the learner within a few hundred entries of its log.</summary>
+    /// <summary>Whether, as the leader last recorded, the learner is within a few hundred entries of its log.</summary>
     private static bool CaughtUp(Peer peer, ulong learner)
     {
-        var snapshot = peer.Node.Progress; // Read off the worker thread: a hint for a clear answer, not a guarantee.
-        return snapshot.TryGetValue(learner, out var progress) && progress.Match + 256 >= peer.Node.LastIndex;
+        var health = peer.Health;
+        return health.Matches.TryGetValue(learner, out var match) && match + PeerHealth.PendingAfterEntries >= health.LastIndex;
     }
 
     public Task<AdminResponse> TransferLeaderAsync(TransferLeaderRequest request, CancellationToken cancellation)

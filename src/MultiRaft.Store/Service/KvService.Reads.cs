@@ -14,7 +14,9 @@ internal sealed partial class KvService
         {
             return new GetResponse(readError, null);
         }
-        return new GetResponse(null, kv.Get(request.Key));
+        var value = kv.Get(request.Key);
+        peer.RecordRead(1, request.Key.Length + (value?.Length ?? 0));
+        return new GetResponse(null, value);
     }
 
     private async Task<BatchGetResponse> BatchGetAsync(BatchGetRequest request, CancellationToken cancellation)
@@ -38,6 +40,7 @@ internal sealed partial class KvService
                 pairs.Add(new KvEntry(key, value));
             }
         }
+        peer.RecordRead(keys.Length, Bytes(pairs));
         return new BatchGetResponse(null, [.. pairs]);
     }
 
@@ -70,6 +73,17 @@ internal sealed partial class KvService
         {
             entries[i] = new KvEntry(pairs[i].Key, pairs[i].Value);
         }
+        peer.RecordRead(entries.Length, Bytes(entries));
         return new ScanResponse(null, entries);
+    }
+
+    private static long Bytes(IEnumerable<KvEntry> pairs)
+    {
+        long bytes = 0;
+        foreach (var pair in pairs)
+        {
+            bytes += pair.Key.Length + pair.Value.Length;
+        }
+        return bytes;
     }
 }

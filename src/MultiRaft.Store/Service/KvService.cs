@@ -84,6 +84,15 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         {
             metrics.ProposalFailed(error.Kind);
         }
+        else
+        {
+            long bytes = 0;
+            foreach (var write in writes)
+            {
+                bytes += write.Key.Length + (write.Value?.Length ?? 0);
+            }
+            peer.RecordWrite(writes.Length, bytes);
+        }
         return result;
     }
 

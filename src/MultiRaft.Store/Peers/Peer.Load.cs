@@ -1,0 +1,83 @@
+using MultiRaft.Raft;
+
+namespace MultiRaft.Store.Peers;
+
+/// <summary>
+/// What PD needs from a leader besides the region itself: its load (keys and bytes read and written, as
+/// running totals the reporter turns into rates) and the health of its followers, which the worker records
+/// every few ticks so that other threads never read the Raft node's progress while it changes.
+/// </summary>
+internal sealed partial class Peer
+{
+    private long _writtenKeys;
+    private long _writtenBytes;
+    private long _readKeys;
+    private long _readBytes;
+    private int _ticksSinceHealth;
+    private volatile PeerHealth _health = PeerHealth.Unknown;
+
+    public (long Keys, long Bytes) Written => (Interlocked.Read(ref _writtenKeys), Interlocked.Read(ref _writtenBytes));
+
+    public (long Keys, long Bytes) Read => (Interlocked.Read(ref _readKeys), Interlocked.Read(ref _readBytes));
+
+    /// <summary>Followers as the leader last saw them (empty on a follower).</summary>
+    public PeerHealth Health => _health;
+
+    public void RecordWrite(int keys, long bytes)
+    {
+        Interlocked.Add(ref _writtenKeys, keys);
+        Interlocked.Add(ref _writtenBytes, bytes);
+    }
+
+    public void RecordRead(int keys, long bytes)
+    {
+        Interlocked.Add(ref _readKeys, keys);
+        Interlocked.Add(ref _readBytes, bytes);
+    }
+
+    /// <summary>On the worker: refreshes <see cref="Health"/> every ten ticks while leading.</summary>
+    private void UpdateHealth(int ticks)
+    {
+        _ticksSinceHealth += ticks;
+        if (_ticksSinceHealth < 10)
+        {
+            return;
+        }
+        _ticksSinceHealth = 0;
+        if (Node.Role != RaftRole.Leader)
+        {
+            _health = PeerHealth.Unknown;
+            return;
+        }
+        var down = new List<ulong>();
+        var pending = new List<ulong>();
+        var matches = new Dictionary<ulong, ulong>();
+        var last = Node.LastIndex;
+        foreach (var (id, progress) in Node.Progress)
+        {
+            matches[id] = progress.Match;
+            if (id == PeerId)
+            {
+                continue;
+            }
+            if (!progress.RecentActive)
+            {
+                down.Add(id);
+            }
+            else if (progress.State == Raft.Tracker.ProgressState.Snapshot || progress.Match + PeerHealth.PendingAfterEntries < last)
+            {
+                pending.Add(id);
+            }
+        }
+        _health = new PeerHealth([.. down], [.. pending], last, matches);
+    }
+}
+
+/// <summary>A leader's view of its followers: down (no answer within an election timeout), pending (far
+/// behind, or being sent a snapshot), and how far each has replicated.</summary>
+internal sealed record PeerHealth(ulong[] Down, ulong[] Pending, ulong LastIndex, IReadOnlyDictionary<ulong, ulong> Matches)
+{
+    public const ulong PendingAfterEntries = 256;
+
+    public static PeerHealth Unknown { get; } = new([], [], 0, new Dictionary<ulong, ulong>());
+}
