@@ -39,6 +39,9 @@ public sealed record StoreOptions
 
     public int MaxValueBytes { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>Splits proposed and not yet applied on this store; past it a split gets ServerIsBusy.</summary>
+    public int MaxPendingSplits { get; init; } = 32;
+
     /// <summary>Keys in one BatchGet or BatchPut, and pairs in one Scan.</summary>
     public int MaxBatchKeys { get; init; } = 10_000;
 

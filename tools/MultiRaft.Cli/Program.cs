@@ -7,4 +7,7 @@ root.Subcommands.Add(PdCommand.Create());
 root.Subcommands.Add(StoreCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(SimCommand.Create());
+var soak = new Command("soak", "Long-running measurements that do not belong in the test suite.");
+soak.Subcommands.Add(IdleRegionsCommand.Create());
+root.Subcommands.Add(soak);
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -16,6 +16,7 @@ namespace MultiRaft.Store.Service;
 internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdClient pd, Storage.Kv.KvEngine kv)
 {
     private readonly RequestChecks _checks = new(options, peers);
+    private int _pendingSplits;
 
     public void AddHandlers(IDictionary<string, RpcHandler> handlers)
     {
@@ -48,13 +49,25 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         {
             return new SplitResponse(error, []);
         }
-        if (regionIds is null || peerIds is null)
+        if (Interlocked.Increment(ref _pendingSplits) > options.MaxPendingSplits)
         {
-            (regionIds, peerIds) = await AllocateSplitIdsAsync(keys!.Length, peer.Region.Peers.Count, cancellation).ConfigureAwait(false);
+            Interlocked.Decrement(ref _pendingSplits);
+            return new SplitResponse(RegionError.ServerIsBusy($"{options.MaxPendingSplits} splits are already in progress on this store"), []);
         }
-        var command = new RaftCommand(peer.RegionId, request.Context.Epoch, [], new SplitCommand(keys!, regionIds, peerIds));
-        var result = await KvService.ProposeAsync(_checks, peer, command, cancellation).ConfigureAwait(false);
-        return new SplitResponse(result.Error, result.Regions ?? []);
+        try
+        {
+            if (regionIds is null || peerIds is null)
+            {
+                (regionIds, peerIds) = await AllocateSplitIdsAsync(keys!.Length, peer.Region.Peers.Count, cancellation).ConfigureAwait(false);
+            }
+            var command = new RaftCommand(peer.RegionId, request.Context.Epoch, [], new SplitCommand(keys!, regionIds, peerIds));
+            var result = await KvService.ProposeAsync(_checks, peer, command, cancellation).ConfigureAwait(false);
+            return new SplitResponse(result.Error, result.Regions ?? []);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingSplits);
+        }
     }
 
     private async Task<(ulong[] RegionIds, ulong[][] PeerIds)> AllocateSplitIdsAsync(int regions, int peerCount, CancellationToken cancellation)
