@@ -62,7 +62,8 @@ public sealed record StoreOptions
     /// region while it was away (then it destroys itself).</summary>
     public TimeSpan StalePeerCheckAfter { get; init; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan RegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>Periodic region heartbeats (statistics); changes of leader or region are reported at once.</summary>
+    public TimeSpan RegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(60);
 
     public TimeSpan StoreHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -61,7 +61,6 @@ internal static class IdleRegionsCommand
                     DataDirectory = Path.Combine(root, $"store{i}"),
                     Listen = loopback,
                     PdEndpoints = [pd.Endpoint],
-                    RegionHeartbeatInterval = TimeSpan.FromSeconds(60),
                 }, cancellation).ConfigureAwait(false));
             }
             await SplitAsync(pd, stores, regionCount, cancellation).ConfigureAwait(false);
