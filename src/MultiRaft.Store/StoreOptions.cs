@@ -55,6 +55,9 @@ public sealed record StoreOptions
     /// <summary>Applied entries a region keeps in the shared log before log GC cuts it.</summary>
     public int LogGcThresholdEntries { get; init; } = 10_000;
 
+    /// <summary>Live log bytes a region keeps before log GC cuts it, whatever the entry count.</summary>
+    public long LogGcThresholdBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>How often the shared log reclaims disk (truncating its prefix, moving live entries forward).</summary>
     public TimeSpan LogPurgeInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -45,23 +45,6 @@ internal static class CliDefaults
             o.TimestampFormat = "HH:mm:ss.fff ";
         }));
 
-    /// <summary>A token cancelled on Ctrl+C or SIGTERM, so servers stop cleanly.</summary>
-    public static CancellationTokenSource StopOnSignal()
-    {
-        var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.Cancel();
-        };
-        System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        });
-        return stop;
-    }
-
     /// <summary>Prints a one-line error and returns the exit code for it.</summary>
     public static int Fail(string message, int code = 1)
     {

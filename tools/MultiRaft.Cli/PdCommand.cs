@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using MultiRaft.PlacementDriver;
 using MultiRaft.Transport.Rpc;
@@ -42,94 +41,37 @@ internal static class PdCommand
                 Console.Error.WriteLine("error: --max-replicas must be at least 1");
                 return 2;
             }
+            using var logging = CliDefaults.Logging();
             var options = new PdServerOptions
             {
                 Listen = endpoint,
                 DataDirectory = parse.GetValue(data)!,
                 MaxReplicas = replicas,
-                Logger = new ConsoleLogger(),
+                Logger = logging.CreateLogger("MultiRaft.PD"),
             };
-            return await RunAsync(options, cancellation).ConfigureAwait(false);
+            return await RunAsync(options).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(PdServerOptions options, CancellationToken cancellation)
+    private static async Task<int> RunAsync(PdServerOptions options)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        void Stop()
-        {
-            try
-            {
-                stop.Cancel();
-            }
-            catch (ObjectDisposedException)
-            {
-                // A signal after we finished: nothing left to stop.
-            }
-        }
-        ConsoleCancelEventHandler onCancelKey = (_, e) =>
-        {
-            e.Cancel = true; // Shut down cleanly instead of being killed mid-write.
-            Stop();
-        };
-        Console.CancelKeyPress += onCancelKey;
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            Stop();
-        });
+        using var stop = new ShutdownSignal();
+        PdServer server;
         try
         {
-            PdServer server;
-            try
-            {
-                server = await PdServer.StartAsync(options, stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidDataException)
-            {
-                Console.Error.WriteLine($"error: PD could not start: {e.Message}");
-                return 1;
-            }
-            await using (server.ConfigureAwait(false))
-            {
-                Console.WriteLine($"PD of cluster {server.ClusterId} listening on {server.Endpoint}, data in {Path.GetFullPath(options.DataDirectory)} (Ctrl+C to stop)");
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    Console.WriteLine("stopping PD");
-                }
-            }
-            return 0;
+            server = await PdServer.StartAsync(options, stop.Token).ConfigureAwait(false);
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or InvalidDataException)
         {
-            Console.CancelKeyPress -= onCancelKey;
+            return CliDefaults.Fail($"PD could not start: {e.Message}");
         }
-    }
-
-    /// <summary>Writes PD's log lines to the console (information and above).</summary>
-    private sealed class ConsoleLogger : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        await using (server.ConfigureAwait(false))
         {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-            var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}";
-            if (exception is not null)
-            {
-                line += Environment.NewLine + exception;
-            }
-            (logLevel >= LogLevel.Warning ? Console.Error : Console.Out).WriteLine(line);
+            Console.WriteLine($"PD of cluster {server.ClusterId} listening on {server.Endpoint}, data in {Path.GetFullPath(options.DataDirectory)} (Ctrl+C to stop)");
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Console.WriteLine("stopping PD");
         }
+        return 0;
     }
 }

@@ -49,7 +49,7 @@ internal static class StoreCommand
 
     private static async Task<int> RunAsync(StoreOptions options)
     {
-        using var stop = CliDefaults.StopOnSignal();
+        using var stop = new ShutdownSignal();
         StoreServer store;
         try
         {

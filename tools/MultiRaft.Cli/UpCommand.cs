@@ -54,7 +54,7 @@ internal static class UpCommand
 
     private static async Task<int> RunAsync(string directory, int storeCount, int pdPort, int firstStorePort, int firstStatusPort, ILoggerFactory logging)
     {
-        using var stop = CliDefaults.StopOnSignal();
+        using var stop = new ShutdownSignal();
         var pdEndpoint = new IPEndPoint(IPAddress.Loopback, pdPort);
         var servers = new List<IAsyncDisposable>();
         try
@@ -90,7 +90,7 @@ internal static class UpCommand
             var failed = stores.FirstOrDefault(s => s.Stopped.IsFaulted);
             return failed is null ? 0 : CliDefaults.Fail($"store {failed.StoreId} failed: {failed.Stopped.Exception!.InnerException!.Message}");
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsRequested)
         {
             return 0;
         }

@@ -7,7 +7,8 @@ namespace MultiRaft.Store.Batch;
 
 /// <summary>
 /// Log GC: once a region has more than <see cref="StoreOptions.LogGcThresholdEntries"/> applied entries in
-/// its log, the log is cut at the applied index — or, on a leader, at the slowest follower's match when that
+/// its log, or more than <see cref="StoreOptions.LogGcThresholdBytes"/> of live log, the log is cut at the
+/// applied index — or, on a leader, at the slowest follower's match when that
 /// is not too far behind, so a healthy follower is not pushed onto a snapshot. The applied state is made
 /// durable in the KV engine first: the log is never compacted past what the KV engine has durably applied.
 /// </summary>
@@ -24,13 +25,14 @@ internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEn
             {
                 continue;
             }
-            var first = log.FirstIndex(peer.RegionId);
+            var stats = log.RegionStats(peer.RegionId);
+            var first = stats.FirstIndex;
             var applied = peer.AppliedIndex;
-            if (applied < first || applied - first < threshold)
+            if (applied < first || (applied - first < threshold && stats.LiveBytes < options.LogGcThresholdBytes))
             {
                 continue;
             }
-            var compactTo = Math.Min(applied, log.LastIndex(peer.RegionId));
+            var compactTo = Math.Min(applied, stats.LastIndex);
             if (peer.IsLeader && SlowestFollowerMatch(peer) is { } slowest && slowest + threshold >= applied)
             {
                 compactTo = Math.Min(compactTo, slowest);
