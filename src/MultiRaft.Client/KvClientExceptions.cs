@@ -1,7 +1,9 @@
 namespace MultiRaft.Client;
 
-/// <summary>A read, or a write that was never sent, did not finish within its deadline; nothing changed.
-/// (A write sent without an answer ends in <see cref="UnknownOutcomeException"/> instead.)</summary>
+/// <summary>The deadline passed while the stores were answering but busy or slow (ServerIsBusy, dropped
+/// proposals, read timeouts): a read, or a write that was never applied. (A write sent without an answer
+/// ends in <see cref="UnknownOutcomeException"/> instead; no reachable leader ends in
+/// <see cref="ClusterUnavailableException"/>.)</summary>
 public sealed class KvTimeoutException : Exception
 {
     public KvTimeoutException(string message) : base(message) { }

@@ -24,7 +24,8 @@ public sealed partial class RawKvClient : IAsyncDisposable
     {
         _options = options ?? new RawKvClientOptions();
         _pd = new PdClient(pdEndpoints);
-        _stores = new StoreConnections(_pd, _options.MaxFrameBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.ConnectionsPerStore, 1);
+        _stores = new StoreConnections(_pd, _options.MaxFrameBytes, _options.ConnectionsPerStore);
     }
 
     /// <summary>Connects to PD at "host:port[,host:port...]".</summary>
@@ -42,6 +43,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
         deadline.CancelAfter(_options.Timeout);
         var backoff = new Backoff(_options.BackoffMin, _options.BackoffMax);
         string lastProblem = "no attempt finished";
+        var storesAnswered = false; // Busy or slow stores end in a timeout; unreachable ones in "unavailable".
         try
         {
             while (true)
@@ -82,6 +84,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                     {
                         throw new UnknownOutcomeException($"the write was sent to store {target.StoreId} but its outcome is unknown: {e.Message}", e);
                     }
+                    storesAnswered = e is RpcTimeoutException;
                     lastProblem = $"store {target.StoreId}: {e.Message}";
                     _cache.SetLeader(region.Region.Id, NextVoter(region.Region, target));
                     await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
@@ -111,6 +114,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                     return answer.Value;
                 }
                 lastProblem = answer.Error.ToString();
+                storesAnswered = answer.Error.Kind is RegionErrorKind.ServerIsBusy or RegionErrorKind.Timeout or RegionErrorKind.ProposalDropped;
                 if (!await HandleRegionErrorAsync(answer.Error, region.Region, target, isWrite, backoff, deadline.Token).ConfigureAwait(false))
                 {
                     continue;
@@ -119,7 +123,8 @@ public sealed partial class RawKvClient : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            throw new ClusterUnavailableException($"no answer within {_options.Timeout.TotalSeconds:0.#} s; last problem: {lastProblem}");
+            var message = $"no answer within {_options.Timeout.TotalSeconds:0.#} s; last problem: {lastProblem}";
+            throw storesAnswered ? new KvTimeoutException(message) : new ClusterUnavailableException(message);
         }
     }
 
@@ -193,7 +198,15 @@ public sealed partial class RawKvClient : IAsyncDisposable
     private async Task<TResponse> CallAsync<TRequest, TResponse>(RpcClient store, string method, TRequest request, CancellationToken cancellation)
     {
         var body = await store.CallAsync(method, ProtocolSerializer.Serialize(request), _options.RpcTimeout, cancellation).ConfigureAwait(false);
-        return ProtocolSerializer.Deserialize<TResponse>(new System.Buffers.ReadOnlySequence<byte>(body));
+        try
+        {
+            return ProtocolSerializer.Deserialize<TResponse>(new System.Buffers.ReadOnlySequence<byte>(body));
+        }
+        catch (MessagePack.MessagePackSerializationException e)
+        {
+            // A store that answers garbage failed the call; the caller sees it as any other failed call.
+            throw new RpcRemoteException(RpcStatus.Internal, $"{method}: malformed answer: {e.Message}");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,9 @@ public sealed record RawKvClientOptions
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>RPC connections kept to each store, shared by all callers.</summary>
+    public int ConnectionsPerStore { get; init; } = 2;
+
     /// <summary>Must match the stores' frame limit, so a value at the size limit fits in one request.</summary>
     public int MaxFrameBytes { get; init; } = 64 * 1024 * 1024;
 

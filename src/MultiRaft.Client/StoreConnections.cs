@@ -5,17 +5,20 @@ using MultiRaft.Transport.Rpc;
 
 namespace MultiRaft.Client;
 
-/// <summary>One RPC connection per store, shared by every caller (calls multiplex on it); a closed connection
-/// is replaced on the next use. Store addresses come from PD.</summary>
-internal sealed class StoreConnections(PdClient pd, int maxFrameBytes) : IAsyncDisposable
+/// <summary>A few RPC connections per store, shared by every caller (calls multiplex on them, taken in turn, so
+/// one slow socket does not hold up everyone); a closed connection is replaced on the next use. Store
+/// addresses come from PD.</summary>
+internal sealed class StoreConnections(PdClient pd, int maxFrameBytes, int perStore) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<ulong, Task<RpcClient>> _connections = new();
+    private readonly ConcurrentDictionary<(ulong Store, int Slot), Task<RpcClient>> _connections = new();
+    private int _turn;
 
     public async Task<RpcClient> GetAsync(ulong storeId, CancellationToken cancellation)
     {
+        var key = (storeId, (int)((uint)Interlocked.Increment(ref _turn) % (uint)perStore));
         while (true)
         {
-            var connecting = _connections.GetOrAdd(storeId, id => ConnectAsync(id, cancellation));
+            var connecting = _connections.GetOrAdd(key, k => ConnectAsync(k.Store, cancellation));
             RpcClient client;
             try
             {
@@ -23,14 +26,14 @@ internal sealed class StoreConnections(PdClient pd, int maxFrameBytes) : IAsyncD
             }
             catch
             {
-                _connections.TryRemove(new KeyValuePair<ulong, Task<RpcClient>>(storeId, connecting));
+                _connections.TryRemove(new KeyValuePair<(ulong, int), Task<RpcClient>>(key, connecting));
                 throw;
             }
             if (!client.IsClosed)
             {
                 return client;
             }
-            if (_connections.TryRemove(new KeyValuePair<ulong, Task<RpcClient>>(storeId, connecting)))
+            if (_connections.TryRemove(new KeyValuePair<(ulong, int), Task<RpcClient>>(key, connecting)))
             {
                 await client.DisposeAsync().ConfigureAwait(false);
             }
