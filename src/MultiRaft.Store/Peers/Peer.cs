@@ -250,9 +250,11 @@ internal sealed partial class Peer
     public void Destroy(RegionError reason)
     {
         _destroyed = true;
+        // A proposal Raft already took may still commit through the other replicas: its outcome is unknown.
+        var unknown = new RegionError(RegionErrorKind.Timeout, $"{reason.Message}; the write was proposed and may still be applied");
         foreach (var proposal in _proposals.Values)
         {
-            FinishProposal(proposal, new CommandResult(reason));
+            FinishProposal(proposal, new CommandResult(unknown));
         }
         _proposals.Clear();
         FailReads(reason);
