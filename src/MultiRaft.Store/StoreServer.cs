@@ -148,7 +148,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         var admin = new AdminService(_options, _peers, _pd, _kv);
         var reporter = new PdReporter(_options, StoreId, _pd, _peers, _kv, new OperatorExecutor(admin, _logger), _logger);
         var schedule = new Action<Peer>(peer => _batch!.Schedule(peer));
-        _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, schedule);
+        _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, new TickClock(_options.TickInterval), schedule);
         var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
         var destroyer = new PeerDestroyer(_log, _kv, _peers, _logger);
         _batch = new RaftBatchSystem(
@@ -256,7 +256,7 @@ public sealed partial class StoreServer : IAsyncDisposable
             {
                 foreach (var peer in _peers.All)
                 {
-                    peer.AddTick();
+                    peer.Nudge();
                 }
             }
         }

@@ -43,6 +43,8 @@ internal sealed partial class Peer
         if (_woken)
         {
             _woken = false;
+            // The span asleep is not ticked through: the peer resumes now, with its lease voided instead.
+            _tickSeen = _clock.Now;
             _idleTicks = 0;
             WantsToHibernate = false;
             Node.ResumeAfterPause();

@@ -18,16 +18,20 @@ internal sealed partial class Peer
     private readonly ConcurrentQueue<PeerInput> _inbox = new();
     private readonly Action<Peer> _schedule;
     private readonly Dictionary<ulong, Proposal> _proposals = [];
+    private readonly List<PeerInput> _deferred = [];
     private int _scheduled;
-    private int _pendingTicks;
+    private readonly Batch.TickClock _clock;
+    private long _tickSeen;
     private int _inflightProposals;
     private volatile RegionLocalState _region;
     private volatile StrongBox<PeerInfo>? _leader; // Boxed: a nullable struct cannot be volatile.
     private volatile bool _isLeader;
     private volatile bool _destroyed;
 
-    public Peer(RegionLocalState region, ulong peerId, RaftNode node, ulong appliedIndex, Action<Peer> schedule)
+    public Peer(RegionLocalState region, ulong peerId, RaftNode node, ulong appliedIndex, Batch.TickClock clock, Action<Peer> schedule)
     {
+        _clock = clock;
+        _tickSeen = clock.Now;
         _region = region;
         PeerId = peerId;
         Node = node;
@@ -88,15 +92,14 @@ internal sealed partial class Peer
         TrySchedule();
     }
 
-    /// <summary>One tick from the store's ticker; a hibernating peer takes none.</summary>
-    public void AddTick()
+    /// <summary>The store's ticker: time moved on, so the peer should run its ticks. A hibernating peer sleeps
+    /// through it.</summary>
+    public void Nudge()
     {
-        if (_hibernating)
+        if (!_hibernating)
         {
-            return;
+            TrySchedule();
         }
-        Interlocked.Increment(ref _pendingTicks);
-        TrySchedule();
     }
 
     /// <summary>Queues the peer for a worker unless one already holds or awaits it.</summary>
@@ -113,7 +116,7 @@ internal sealed partial class Peer
     public void Release()
     {
         Volatile.Write(ref _scheduled, 0);
-        if (!_destroyed && (!_inbox.IsEmpty || Volatile.Read(ref _pendingTicks) > 0 || Node.HasReady))
+        if (!_destroyed && (!_inbox.IsEmpty || Node.HasReady))
         {
             TrySchedule();
         }
@@ -124,27 +127,33 @@ internal sealed partial class Peer
     public int HandleInbox()
     {
         ResumeIfWoken();
-        var ticked = Interlocked.Exchange(ref _pendingTicks, 0);
+        // Messages that queued up first: they arrived before now, so a leader that was slow to run counts
+        // the acknowledgements it already has before its ticks look for them.
+        _deferred.Clear();
+        while (_inbox.TryDequeue(out var input))
+        {
+            if (input.Kind == PeerInputKind.RaftMessage)
+            {
+                StepMessage(input);
+            }
+            else
+            {
+                _deferred.Add(input);
+            }
+        }
+        // Then time, caught up to the monotonic clock, so a lease is judged on real time before any read.
+        var now = _clock.Now;
+        var ticked = _hibernating ? 0 : (int)Math.Min(now - _tickSeen, int.MaxValue);
+        _tickSeen = now;
         for (var ticks = ticked; ticks > 0; ticks--)
         {
             Node.Tick();
         }
         List<ReadWaiter>? reads = null;
-        while (_inbox.TryDequeue(out var input))
+        foreach (var input in _deferred)
         {
             switch (input.Kind)
             {
-                case PeerInputKind.RaftMessage:
-                    if (input.Message!.Type is MessageType.Append or MessageType.Heartbeat or MessageType.InstallSnapshot)
-                    {
-                        LastLeaderContact = Environment.TickCount64;
-                    }
-                    Node.Step(input.Message);
-                    if (input.Hibernate)
-                    {
-                        OnHibernateNotice(input.Message);
-                    }
-                    break;
                 case PeerInputKind.Destroy:
                     DestroyRequested = true;
                     break;
@@ -168,11 +177,25 @@ internal sealed partial class Peer
                     break;
             }
         }
+        _deferred.Clear();
         if (reads is not null)
         {
             StartRead(reads);
         }
         return ticked;
+    }
+
+    private void StepMessage(PeerInput input)
+    {
+        if (input.Message!.Type is MessageType.Append or MessageType.Heartbeat or MessageType.InstallSnapshot)
+        {
+            LastLeaderContact = Environment.TickCount64;
+        }
+        Node.Step(input.Message);
+        if (input.Hibernate)
+        {
+            OnHibernateNotice(input.Message);
+        }
     }
 
     private void Propose(Proposal proposal)

@@ -8,7 +8,7 @@ namespace MultiRaft.Store.Peers;
 
 /// <summary>Builds the peer of a region on this store from what the engines hold, and writes the initial
 /// state of a region this store hosts from its first index.</summary>
-internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEngine log, KvEngine kv, SnapshotFiles snapshots, Action<Peer> schedule)
+internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEngine log, KvEngine kv, SnapshotFiles snapshots, Batch.TickClock clock, Action<Peer> schedule)
 {
     /// <summary>Index and term a region starts from when it is created by bootstrap: non-zero, so the first
     /// entries replicate normally and a peer created empty (index 0) is told apart and sent a snapshot.</summary>
@@ -36,7 +36,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             Applied = applied,
             QuietOnStart = !justSplit,
         });
-        return new Peer(region, self.Id, node, applied, schedule);
+        return new Peer(region, self.Id, node, applied, clock, schedule);
     }
 
     /// <summary>
@@ -56,7 +56,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             HeartbeatTicks = options.HeartbeatTicks,
             LeaseTicks = options.LeaseTicks,
         });
-        return new Peer(region, peerId, node, appliedIndex: 0, schedule) { IsInitialized = false };
+        return new Peer(region, peerId, node, appliedIndex: 0, clock, schedule) { IsInitialized = false };
     }
 
     /// <summary>Writes a bootstrapped region's starting point: its log (see <see cref="WriteInitialLogs"/>),
