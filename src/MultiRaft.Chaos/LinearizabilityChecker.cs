@@ -74,7 +74,7 @@ public static class LinearizabilityChecker
             return new KeyResult(key, verdict, operations.Count, outcome.Steps) { MinimalHistory = Back(ops, operations) };
         }
         var shrinker = new Shrinker(options.MaxStepsPerKey, Deadline(options.ShrinkTimeout));
-        var (prefixEvents, badTime, window) = shrinker.ShortestFailingPrefix(ops);
+        var (prefixEvents, badTime, window) = shrinker.ShortestFailingPrefix(ops, outcome.StuckAt);
         var minimal = shrinker.Minimize(window);
         return new KeyResult(key, verdict, operations.Count, outcome.Steps)
         {

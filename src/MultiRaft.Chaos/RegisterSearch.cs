@@ -16,7 +16,9 @@ internal enum SearchVerdict
     BudgetExceeded,
 }
 
-internal readonly record struct SearchOutcome(SearchVerdict Verdict, long Steps, int DeepestLinearized);
+/// <summary><see cref="StuckAt"/>: the time of the return entry where the search stood when it had linearized
+/// the most operations (the likely first event that cannot be explained), or null.</summary>
+internal readonly record struct SearchOutcome(SearchVerdict Verdict, long Steps, int DeepestLinearized, long? StuckAt = null);
 
 /// <summary>Wing &amp; Gong's search for a register, with Lowe's memoization: the history is a doubly linked list
 /// of call and return entries in time order; the search repeatedly takes a call whose operation the model accepts
@@ -75,11 +77,14 @@ internal static class RegisterSearch
             hashHigh[i] = SplitMix(ref seed);
         }
 
-        var cache = new HashSet<(ulong, ulong, int)>();
+        // (set, state) as 128 bits: the state is folded into the low word by a bijection, so the same set with two
+        // states never collides.
+        var cache = new HashSet<UInt128>();
         var stack = new Stack<(int Op, int State)>();
         ulong low = 0, high = 0;
         var state = 0;
         var deepest = 0;
+        long? stuckAt = null;
         var entryAt = next[head];
         long steps = 0;
         while (true)
@@ -90,12 +95,12 @@ internal static class RegisterSearch
             }
             if (++steps > maxSteps || ((steps & 4095) == 0 && Stopwatch.GetTimestamp() > deadline))
             {
-                return new SearchOutcome(SearchVerdict.BudgetExceeded, steps, deepest);
+                return new SearchOutcome(SearchVerdict.BudgetExceeded, steps, deepest, stuckAt);
             }
             if (entryAt < n)
             {
                 var op = ops[entryAt];
-                if (Apply(op, state, out var after) && cache.Add((low ^ hashLow[entryAt], high ^ hashHigh[entryAt], after)))
+                if (Apply(op, state, out var after) && cache.Add(new UInt128(high ^ hashHigh[entryAt], low ^ hashLow[entryAt] ^ Mix((ulong)after))))
                 {
                     low ^= hashLow[entryAt];
                     high ^= hashHigh[entryAt];
@@ -111,10 +116,14 @@ internal static class RegisterSearch
                 continue;
             }
             // A known operation returns here without having been linearized: backtrack.
-            deepest = Math.Max(deepest, stack.Count);
+            if (stack.Count > deepest || stuckAt is null)
+            {
+                deepest = stack.Count;
+                stuckAt = times[entryAt];
+            }
             if (stack.Count == 0)
             {
-                return new SearchOutcome(SearchVerdict.NotLinearizable, steps, deepest);
+                return new SearchOutcome(SearchVerdict.NotLinearizable, steps, deepest, stuckAt);
             }
             var (undone, before) = stack.Pop();
             state = before;
@@ -161,9 +170,11 @@ internal static class RegisterSearch
         prev[next[call]] = call;
     }
 
-    private static ulong SplitMix(ref ulong seed)
+    private static ulong SplitMix(ref ulong seed) => Mix(seed += 0x9E3779B97F4A7C15UL);
+
+    /// <summary>SplitMix64's finalizer: a bijection on 64-bit words.</summary>
+    private static ulong Mix(ulong z)
     {
-        var z = seed += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);

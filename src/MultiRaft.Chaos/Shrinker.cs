@@ -2,10 +2,10 @@ using System.Diagnostics;
 
 namespace MultiRaft.Chaos;
 
-/// <summary>Shrinks one key's non-linearizable history. First the shortest failing prefix of events (exact, by
-/// binary search: a prefix of a linearizable history is linearizable, operations still running at the cut being
-/// unknown), then the largest failing suffix of that window in invocation order (a heuristic binary search,
-/// every answer checked), then delta debugging (removing ever smaller chunks of operations while the rest stays
+/// <summary>Shrinks one key's non-linearizable history. First the shortest failing prefix of events (exact: a
+/// prefix of a linearizable history is linearizable, operations still running at the cut being unknown; the
+/// point where the full search got stuck is tried first, then binary search), then the shortest failing tail of
+/// that prefix in invocation order (the last 8, 16, 32, ... operations), then delta debugging (removing ever smaller chunks of operations while the rest stays
 /// non-linearizable) until no single operation can go. Removal is closed under "a read or cas keeps the write
 /// it observed": removing the only write of a value also removes what observed it, so a witness never turns
 /// into a misleading "read of a value never written".</summary>
@@ -13,7 +13,7 @@ internal sealed class Shrinker(long maxSteps, long deadline)
 {
     public bool RanOut { get; private set; }
 
-    public (int PrefixEvents, long BadTime, List<RegisterOp> Window) ShortestFailingPrefix(List<RegisterOp> ops)
+    public (int PrefixEvents, long BadTime, List<RegisterOp> Window) ShortestFailingPrefix(List<RegisterOp> ops, long? stuckAt)
     {
         var events = new List<(long Time, bool Return, int Op)>(ops.Count * 2);
         for (var i = 0; i < ops.Count; i++)
@@ -57,6 +57,19 @@ internal sealed class Shrinker(long maxSteps, long deadline)
         }
         // Invariant: the prefix of lo events is linearizable, that of hi events is not.
         int lo = 0, hi = events.Count;
+        if (stuckAt is { } stuck)
+        {
+            // The events up to the one where the search got stuck: usually exactly the shortest failing prefix.
+            var hint = events.FindLastIndex(e => e.Time <= stuck) + 1;
+            if (hint > 0 && hint < hi && Fails(Prefix(hint)))
+            {
+                hi = hint;
+                if (!Fails(Prefix(hint - 1)) && !RanOut)
+                {
+                    lo = hint - 1;
+                }
+            }
+        }
         while (hi - lo > 1)
         {
             var mid = lo + ((hi - lo) / 2);
@@ -76,25 +89,16 @@ internal sealed class Shrinker(long maxSteps, long deadline)
     {
         var written = new HashSet<int>(window.Where(o => o.Kind != OpKind.Read).Select(o => o.Value));
         var byInvoke = window.OrderBy(o => o.Invoke).ToList();
-        // The largest k such that the operations invoked from the k-th on still fail.
-        int lo = 0, hi = byInvoke.Count;
-        while (hi - lo > 1)
+        // The last 8, 16, 32, ... operations, until they fail on their own (all of them do).
+        var current = byInvoke;
+        for (var tail = 8; tail < byInvoke.Count && !RanOut; tail *= 2)
         {
-            var mid = lo + ((hi - lo) / 2);
-            if (Fails(Close(byInvoke.GetRange(mid, byInvoke.Count - mid), written)))
+            var candidate = Close(byInvoke.GetRange(byInvoke.Count - tail, tail), written);
+            if (Fails(candidate))
             {
-                lo = mid;
+                current = candidate;
+                break;
             }
-            else
-            {
-                hi = mid;
-            }
-        }
-        var current = byInvoke.GetRange(lo, byInvoke.Count - lo);
-        var closed = Close(current, written);
-        if (closed.Count != current.Count && Fails(closed))
-        {
-            current = closed;
         }
         for (var chunk = Math.Max(1, current.Count / 2); !RanOut;)
         {
