@@ -20,8 +20,10 @@ public sealed class PdServer : IAsyncDisposable
     private readonly RegionFlusher _flusher;
     private readonly RpcServer _rpc;
 
-    private PdServer(ulong clusterId, MetadataStore metadata, RegionFlusher flusher, RpcServer rpc, RegionRegistry regions, StoreRegistry stores)
+    private PdServer(ulong clusterId, MetadataStore metadata, RegionFlusher flusher, RpcServer rpc, RegionRegistry regions, StoreRegistry stores,
+        SchedulerRunner? schedulers)
     {
+        Schedulers = schedulers;
         ClusterId = clusterId;
         _metadata = metadata;
         _flusher = flusher;
@@ -39,6 +41,14 @@ public sealed class PdServer : IAsyncDisposable
 
     public StoreRegistry Stores { get; }
 
+    /// <summary>The schedulers (list, enable, disable, configure, run a round), or null when
+    /// <see cref="PdServerOptions.Operators"/> replaced PD's scheduling.</summary>
+    public SchedulerRunner? Schedulers { get; }
+
+    /// <summary>The operators: running ones with their reasons, recent history, cancel; null as for
+    /// <see cref="Schedulers"/>.</summary>
+    public OperatorController? Operators => Schedulers?.Controller;
+
     public static async Task<PdServer> StartAsync(PdServerOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -47,6 +57,7 @@ public sealed class PdServer : IAsyncDisposable
         // Recovery reads the whole log (up to every region): keep it off the caller's thread.
         var metadata = await Task.Run(() => MetadataStore.Open(options.DataDirectory), cancellation).ConfigureAwait(false);
         RegionFlusher? flusher = null;
+        SchedulerRunner? schedulers = null;
         try
         {
             if (metadata.DiscardedBytes > 0 && logger.IsEnabled(LogLevel.Warning))
@@ -69,19 +80,32 @@ public sealed class PdServer : IAsyncDisposable
             var regions = new RegionRegistry(metadata.Recovered.Regions.Values);
             var bootstrapper = new Bootstrapper(metadata, ids, stores, regions, options.MaxReplicas, logger);
             flusher = new RegionFlusher(regions, metadata, options.RegionFlushInterval, logger);
-            var service = new PdService(() => clusterId, options.MaxReplicas, ids, tso, stores, regions, bootstrapper, options.Operators);
+            var operators = options.Operators;
+            if (operators is null)
+            {
+                var controller = new OperatorController(options.Scheduling.Limits, options.Clock, logger);
+                schedulers = SchedulerRunner.Create(options.Scheduling, controller,
+                    new RegistryClusterView(stores, regions, ids, options.MaxReplicas), options.Clock, logger);
+                operators = controller;
+            }
+            var service = new PdService(() => clusterId, options.MaxReplicas, ids, tso, stores, regions, bootstrapper, operators);
             var transport = new TransportOptions { ClusterId = clusterId, StoreId = 0, AcceptClusterDiscovery = true };
             var rpc = new RpcServer(transport, options.Listen, service.Handlers(), logger);
             rpc.Start();
+            schedulers?.Start();
             if (logger.IsEnabled(LogLevel.Information))
             {
                 logger.LogInformation("PD of cluster {ClusterId} listening on {Endpoint} ({Stores} stores, {Regions} regions)",
                     clusterId, rpc.LocalEndPoint, stores.GetAll().Length, regions.Count);
             }
-            return new PdServer(clusterId, metadata, flusher, rpc, regions, stores);
+            return new PdServer(clusterId, metadata, flusher, rpc, regions, stores, schedulers);
         }
         catch
         {
+            if (schedulers is not null)
+            {
+                await schedulers.DisposeAsync().ConfigureAwait(false);
+            }
             if (flusher is not null)
             {
                 await flusher.DisposeAsync().ConfigureAwait(false);
@@ -94,6 +118,10 @@ public sealed class PdServer : IAsyncDisposable
     /// <summary>Stops serving, writes the pending region changes and closes the metadata log.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Schedulers is not null)
+        {
+            await Schedulers.DisposeAsync().ConfigureAwait(false);
+        }
         await _rpc.DisposeAsync().ConfigureAwait(false);
         await _flusher.DisposeAsync().ConfigureAwait(false);
         _metadata.Dispose();

@@ -31,8 +31,13 @@ public sealed record PdServerOptions
     /// <summary>Time source for store liveness and the TSO (tests substitute a manual clock).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Where the answers to region heartbeats come from (the schedulers); none by default.</summary>
-    public Scheduling.IOperatorSource Operators { get; init; } = Scheduling.NoOperators.Instance;
+    /// <summary>Where the answers to region heartbeats come from. Null (the default): PD's own
+    /// <see cref="Scheduling.OperatorController"/> fed by the schedulers of <see cref="Scheduling"/>; any other
+    /// source replaces both (<see cref="Scheduling.NoOperators"/>: no scheduling at all).</summary>
+    public Scheduling.IOperatorSource? Operators { get; init; }
+
+    /// <summary>The schedulers and operator limits used when <see cref="Operators"/> is null.</summary>
+    public Scheduling.SchedulingOptions Scheduling { get; init; } = new();
 
     public ILogger? Logger { get; init; }
 
@@ -46,6 +51,7 @@ public sealed record PdServerOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(RegionFlushInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TsoWindow, TimeSpan.Zero);
         ArgumentNullException.ThrowIfNull(Clock);
-        ArgumentNullException.ThrowIfNull(Operators);
+        ArgumentNullException.ThrowIfNull(Scheduling);
+        Scheduling.Validate();
     }
 }

@@ -130,6 +130,22 @@ public sealed class RegionRegistry
         return [.. result];
     }
 
+    /// <summary>Every region with its leader, health and load as last reported, in key order (for the
+    /// schedulers: one pass over the regions, outside the lock afterwards).</summary>
+    public Scheduling.RegionState[] Snapshot()
+    {
+        lock (_lock)
+        {
+            var result = new Scheduling.RegionState[_byKey.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                var entry = _byKey[i];
+                result[i] = new Scheduling.RegionState(entry.Region, entry.Leader, entry.Stats, entry.DownPeers, entry.PendingPeers);
+            }
+            return result;
+        }
+    }
+
     /// <summary>The regions changed since the last call, as records to persist (deleted ones as deletions).</summary>
     internal List<MetaRecord> TakeDirty()
     {

@@ -86,7 +86,8 @@ public sealed record StoreStats(
 public sealed record StoreHeartbeatResponse([property: Key(0)] ulong ClusterId);
 
 /// <summary>A region leader's report: the region as it stands, its leader, peers that are down (no answer
-/// for a while) or pending (behind), and its size and load.</summary>
+/// for a while) or pending (behind), its size and load, and (optionally) up to 32 keys sampled from recent
+/// requests, in any order, from which PD picks a load-based split key.</summary>
 [MessagePackObject]
 public sealed record RegionHeartbeatRequest(
     [property: Key(0)] RegionInfo Region,
@@ -94,7 +95,8 @@ public sealed record RegionHeartbeatRequest(
     [property: Key(2)] ulong Term,
     [property: Key(3)] ulong[] DownPeers,
     [property: Key(4)] ulong[] PendingPeers,
-    [property: Key(5)] RegionStats Stats);
+    [property: Key(5)] RegionStats Stats,
+    [property: Key(6)] byte[][]? SampledKeys = null);
 
 [MessagePackObject]
 public sealed record RegionStats(
