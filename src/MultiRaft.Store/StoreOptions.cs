@@ -20,6 +20,9 @@ public sealed record StoreOptions
     /// <summary>Where the status server serves <c>/metrics</c> and <c>/regions</c> over HTTP; null: none.</summary>
     public IPEndPoint? StatusListen { get; init; }
 
+    /// <summary>How long a starting store keeps trying to reach PD before it gives up.</summary>
+    public TimeSpan PdStartupTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     public int ElectionTicks { get; init; } = 10;

@@ -116,7 +116,7 @@ public sealed partial class StoreServer : IAsyncDisposable
 
     private static async Task<StoreIdentity> IdentifyAsync(StoreOptions options, PdClient pd, CancellationToken cancellation)
     {
-        var cluster = await pd.GetClusterAsync(cancellation).ConfigureAwait(false);
+        var cluster = await WaitForPdAsync(options, pd, cancellation).ConfigureAwait(false);
         var identity = StoreIdentity.Load(options.DataDirectory);
         if (identity is not null && identity.ClusterId != cluster.ClusterId)
         {
@@ -129,6 +129,23 @@ public sealed partial class StoreServer : IAsyncDisposable
             identity.Save(options.DataDirectory);
         }
         return identity;
+    }
+
+    /// <summary>Processes start in any order: a store keeps asking for PD until <see cref="StoreOptions.PdStartupTimeout"/>.</summary>
+    private static async Task<Protocol.Pd.GetClusterResponse> WaitForPdAsync(StoreOptions options, PdClient pd, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + options.PdStartupTimeout;
+        while (true)
+        {
+            try
+            {
+                return await pd.GetClusterAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200, cancellation).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task RunAsync(CancellationToken cancellation)

@@ -7,6 +7,7 @@ root.Subcommands.Add(PdCommand.Create());
 root.Subcommands.Add(StoreCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(SimCommand.Create());
+root.Subcommands.Add(MultiRaft.Cli.Chaos.ChaosCommand.Create());
 var soak = new Command("soak", "Long-running measurements that do not belong in the test suite.");
 soak.Subcommands.Add(IdleRegionsCommand.Create());
 root.Subcommands.Add(soak);

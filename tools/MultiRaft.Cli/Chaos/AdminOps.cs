@@ -1,0 +1,116 @@
+using System.Net;
+using System.Text;
+using MultiRaft.Protocol;
+using MultiRaft.Protocol.Admin;
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Protocol.Metadata;
+using MultiRaft.Protocol.Pd;
+using MultiRaft.Transport.Connections;
+using MultiRaft.Transport.Rpc;
+
+namespace MultiRaft.Cli.Chaos;
+
+/// <summary>
+/// The "ops" nemesis: what an operator does to a live cluster — transfer a region's leadership, split a region,
+/// or move a replica to another store (add learner, promote once caught up, remove an old follower) — through
+/// the stores' admin RPCs, while the workload runs. Failures are reported, not thrown: they are part of the test.
+/// </summary>
+internal sealed class AdminOps(ChaosCluster cluster, Func<Random, string> splitKey, Random random)
+{
+    public async Task<string> RunOneAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            var regions = await cluster.Pd.ScanRegionsAsync([], [], 10_000, cancellation).ConfigureAwait(false);
+            var withLeader = regions.Where(r => r.Region is not null && r.Leader is not null).ToArray();
+            if (withLeader.Length == 0)
+            {
+                return "no region with a known leader";
+            }
+            var pick = withLeader[random.Next(withLeader.Length)];
+            return random.Next(3) switch
+            {
+                0 => await TransferAsync(pick.Region!, pick.Leader!.Value, cancellation).ConfigureAwait(false),
+                1 => await SplitAsync(pick.Region!, pick.Leader!.Value, cancellation).ConfigureAwait(false),
+                _ => await MoveAsync(pick.Region!, pick.Leader!.Value, cancellation).ConfigureAwait(false),
+            };
+        }
+        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException or OperationCanceledException)
+        {
+            return $"failed: {e.Message}";
+        }
+    }
+
+    private async Task<string> TransferAsync(RegionInfo region, PeerInfo leader, CancellationToken cancellation)
+    {
+        var followers = region.Peers.Where(p => !p.IsLearner && p.Id != leader.Id).ToArray();
+        if (followers.Length == 0)
+        {
+            return $"region {region.Id} has no follower to take over";
+        }
+        var to = followers[random.Next(followers.Length)];
+        var answer = await CallAsync<TransferLeaderRequest, AdminResponse>(leader.StoreId, AdminMethods.TransferLeader,
+            new TransferLeaderRequest(new RegionContext(region.Id, region.Epoch), to.Id), cancellation).ConfigureAwait(false);
+        return $"transfer leader of region {region.Id} to store {to.StoreId}: {answer.Error?.ToString() ?? "ok"}";
+    }
+
+    private async Task<string> SplitAsync(RegionInfo region, PeerInfo leader, CancellationToken cancellation)
+    {
+        var key = Encoding.UTF8.GetBytes(splitKey(random));
+        if (!region.Contains(key) || key.AsSpan().SequenceEqual(region.StartKey))
+        {
+            return $"split of region {region.Id}: the key drawn lies outside it";
+        }
+        var answer = await CallAsync<SplitRequest, SplitResponse>(leader.StoreId, AdminMethods.Split,
+            new SplitRequest(new RegionContext(region.Id, region.Epoch), [key]), cancellation).ConfigureAwait(false);
+        return $"split region {region.Id} at {Encoding.UTF8.GetString(key)}: {answer.Error?.ToString() ?? "ok"}";
+    }
+
+    private async Task<string> MoveAsync(RegionInfo region, PeerInfo leader, CancellationToken cancellation)
+    {
+        var targets = cluster.Stores.Select(s => s.StoreId).Where(id => region.PeerOnStore(id) is null).ToArray();
+        var removable = region.Peers.Where(p => p.Id != leader.Id && !p.IsLearner).ToArray();
+        if (targets.Length == 0 || removable.Length == 0)
+        {
+            return $"region {region.Id}: nowhere to move a replica";
+        }
+        var target = targets[random.Next(targets.Length)];
+        var context = new RegionContext(region.Id, region.Epoch);
+        var added = await ChangeAsync(leader.StoreId, context, PeerChangeKind.AddLearner, target, 0, cancellation).ConfigureAwait(false);
+        if (added.Error is not null || added.Region?.PeerOnStore(target) is not { } learner)
+        {
+            return $"move region {region.Id}: add learner on store {target}: {added.Error}";
+        }
+        var current = added.Region;
+        for (var attempt = 0; ; attempt++)
+        {
+            var promoted = await ChangeAsync(leader.StoreId, new RegionContext(region.Id, current.Epoch), PeerChangeKind.PromoteLearner, target, learner.Id, cancellation).ConfigureAwait(false);
+            if (promoted.Error is null)
+            {
+                current = promoted.Region!;
+                break;
+            }
+            if (promoted.Error.Kind != RegionErrorKind.ServerIsBusy || attempt == 50)
+            {
+                return $"move region {region.Id}: promote on store {target}: {promoted.Error}";
+            }
+            await Task.Delay(100, cancellation).ConfigureAwait(false);
+        }
+        var victim = removable[random.Next(removable.Length)];
+        var removed = await ChangeAsync(leader.StoreId, new RegionContext(region.Id, current.Epoch), PeerChangeKind.RemovePeer, victim.StoreId, victim.Id, cancellation).ConfigureAwait(false);
+        return $"move region {region.Id} from store {victim.StoreId} to store {target}: {removed.Error?.ToString() ?? "ok"}";
+    }
+
+    private Task<ChangePeerResponse> ChangeAsync(ulong store, RegionContext context, PeerChangeKind kind, ulong targetStore, ulong peer, CancellationToken cancellation) =>
+        CallAsync<ChangePeerRequest, ChangePeerResponse>(store, AdminMethods.ChangePeer, new ChangePeerRequest(context, kind, targetStore, peer), cancellation);
+
+    private async Task<TResponse> CallAsync<TRequest, TResponse>(ulong storeId, string method, TRequest request, CancellationToken cancellation)
+    {
+        var store = await cluster.Pd.GetStoreAsync(storeId, cancellation).ConfigureAwait(false)
+            ?? throw new RpcConnectionException($"PD does not know store {storeId}");
+        var options = new TransportOptions { ClusterId = cluster.Pd.ClusterId, StoreId = 0, MaxFrameBytes = 64 << 20 };
+        await using var rpc = await RpcClient.ConnectAsync(options, TcpConnector.To(IPEndPoint.Parse(store.Address)), storeId, cancellation).ConfigureAwait(false);
+        var body = await rpc.CallAsync(method, ProtocolSerializer.Serialize(request), TimeSpan.FromSeconds(10), cancellation).ConfigureAwait(false);
+        return ProtocolSerializer.Deserialize<TResponse>(new System.Buffers.ReadOnlySequence<byte>(body));
+    }
+}
