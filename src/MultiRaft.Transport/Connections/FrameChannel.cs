@@ -16,11 +16,15 @@ public sealed class FrameChannel : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly int _maxFrameBytes;
 
+    private const int ReadSegmentBytes = 64 * 1024;
+
     public FrameChannel(Stream stream, int maxFrameBytes)
     {
         _stream = stream;
         _maxFrameBytes = maxFrameBytes;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        // 64 KiB read segments instead of the default 4 KiB: a 16 MiB frame then takes 256 reads from the
+        // socket, not 4,096 (a system call and a pooled segment each). Small frames are unaffected.
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadSegmentBytes, leaveOpen: true));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
@@ -96,11 +100,14 @@ public sealed class FrameChannel : IAsyncDisposable
 
     public async ValueTask FlushAsync(CancellationToken cancellation) => await _writer.FlushAsync(cancellation).ConfigureAwait(false);
 
-    /// <summary>Sends a whole encoded frame (see <see cref="FrameCodec.WriteHeader"/>) after everything buffered,
-    /// in one write to the connection instead of through the pipe's small segments: for large frames.</summary>
+    /// <summary>Sends a whole encoded frame (see <see cref="FrameCodec.WriteHeader"/>, <see cref="FrameBuilder"/>)
+    /// after everything buffered, in one write to the connection instead of through the pipe's small segments.</summary>
     public async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellation)
     {
-        await _writer.FlushAsync(cancellation).ConfigureAwait(false);
+        if (_writer.UnflushedBytes > 0)
+        {
+            await _writer.FlushAsync(cancellation).ConfigureAwait(false);
+        }
         await _stream.WriteAsync(frame, cancellation).ConfigureAwait(false);
     }
 
