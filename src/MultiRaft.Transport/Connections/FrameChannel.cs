@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MultiRaft.Transport.Framing;
 
@@ -34,9 +35,12 @@ public sealed class FrameChannel : IAsyncDisposable
     {
         try
         {
+            var minimum = 0;
             while (true)
             {
-                var result = await _reader.ReadAsync(cancellation).ConfigureAwait(false);
+                var result = minimum > 0
+                    ? await _reader.ReadAtLeastAsync(minimum, cancellation).ConfigureAwait(false)
+                    : await _reader.ReadAsync(cancellation).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 var stopped = false;
                 try
@@ -67,6 +71,7 @@ public sealed class FrameChannel : IAsyncDisposable
                 {
                     return buffer.IsEmpty ? null : "connection closed inside a frame";
                 }
+                minimum = NextReadBytes(buffer);
             }
         }
         catch (FrameException e)
@@ -81,6 +86,26 @@ public sealed class FrameChannel : IAsyncDisposable
         {
             return e.Message;
         }
+    }
+
+    /// <summary>
+    /// How much to ask the next read for when <paramref name="unread"/> holds the start of a large frame: twice
+    /// what has arrived, up to the whole frame. The pipe then reads into segments of that size, so a
+    /// multi-MiB frame lands in a few large pooled buffers (reused frame after frame, with few system calls)
+    /// rather than in hundreds of 64 KiB ones that overflow the pool. Doubling what actually arrived keeps a
+    /// peer that announces a large frame and sends little from making this side reserve much. 0: a plain read.
+    /// </summary>
+    private static int NextReadBytes(in ReadOnlySequence<byte> unread)
+    {
+        if (unread.Length < ReadSegmentBytes)
+        {
+            return 0;
+        }
+        // TryRead has already checked this length against the limit.
+        Span<byte> length = stackalloc byte[4];
+        unread.Slice(0, 4).CopyTo(length);
+        var frameBytes = FrameCodec.HeaderBytes + (long)BinaryPrimitives.ReadInt32LittleEndian(length);
+        return (int)Math.Min(frameBytes, 2 * unread.Length);
     }
 
     /// <summary>Reads exactly one frame (the handshake), or null if the connection ended or misbehaved first.</summary>
