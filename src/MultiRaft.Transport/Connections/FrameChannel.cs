@@ -23,8 +23,8 @@ public sealed class FrameChannel : IAsyncDisposable
     {
         _stream = stream;
         _maxFrameBytes = maxFrameBytes;
-        // 64 KiB read segments instead of the default 4 KiB: a 16 MiB frame then takes 256 reads from the
-        // socket, not 4,096 (a system call and a pooled segment each). Small frames are unaffected.
+        // 64 KiB read segments instead of the default 4 KiB (a system call and a pooled array each), and
+        // larger ones for a large frame (NextReadBytes). A waiting read holds one pooled 64 KiB array.
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadSegmentBytes, leaveOpen: true));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
@@ -93,7 +93,9 @@ public sealed class FrameChannel : IAsyncDisposable
     /// what has arrived, up to the whole frame. The pipe then reads into segments of that size, so a
     /// multi-MiB frame lands in a few large pooled buffers (reused frame after frame, with few system calls)
     /// rather than in hundreds of 64 KiB ones that overflow the pool. Doubling what actually arrived keeps a
-    /// peer that announces a large frame and sends little from making this side reserve much. 0: a plain read.
+    /// peer that announces a large frame and sends little from making this side reserve much: a new segment
+    /// is under four times what arrived (pooled arrays come in powers of two), so all of them hold at most
+    /// about five times that. 0: a plain read.
     /// </summary>
     private static int NextReadBytes(in ReadOnlySequence<byte> unread)
     {

@@ -10,7 +10,7 @@ namespace MultiRaft.Transport.Connections;
 /// Sends Raft messages of all regions to one store over one connection. <see cref="TrySend"/> never blocks:
 /// a bounded queue takes the message or, when full, drops it and counts the drop (Raft retransmits). A loop
 /// connects (retrying with exponential backoff and jitter), performs the handshake, then drains the queue
-/// into frames of up to <see cref="TransportOptions.MaxMessagesPerFrame"/> messages, one flush per frame.
+/// into frames of up to <see cref="TransportOptions.MaxMessagesPerFrame"/> messages, one write per frame.
 /// Messages that cannot be delivered are handed to <c>onUnreachable</c>, so their Raft groups probe.
 /// </summary>
 public sealed class RaftSender : IAsyncDisposable
