@@ -56,6 +56,37 @@ public class FrameCodecTests
         Assert.Equal(0xE3069283u, Crc32C.Compute(Encoding.ASCII.GetBytes("123456789")));
     }
 
+    [Fact]
+    public void Crc32C_is_the_same_whatever_the_length_and_split()
+    {
+        var data = Enumerable.Range(0, 67).Select(i => (byte)(i * 37 + 11)).ToArray();
+        for (var length = 0; length <= data.Length; length++)
+        {
+            var bytewise = uint.MaxValue;
+            foreach (var b in data.AsSpan(0, length))
+            {
+                bytewise = Crc32C.Append(bytewise, [b]);
+            }
+            Assert.Equal(bytewise, Crc32C.Append(uint.MaxValue, data.AsSpan(0, length)));
+            Assert.Equal(bytewise, Crc32C.Append(Crc32C.Append(uint.MaxValue, data.AsSpan(0, length / 3)), data.AsSpan(length / 3, length - length / 3)));
+        }
+    }
+
+    [Fact]
+    public void FrameBuilder_lays_out_the_same_bytes_as_FrameCodec_and_grows_and_is_reused()
+    {
+        using var builder = new FrameBuilder(initialBytes: 16);
+        foreach (var size in new[] { 0, 5, 100_000, 3 })
+        {
+            var payload = Enumerable.Range(0, size).Select(i => (byte)(i * 7)).ToArray();
+            builder.Begin();
+            // In two writes, the second forcing growth past the initial buffer.
+            builder.Write(payload.AsSpan(0, size / 2));
+            builder.Write(payload.AsSpan(size / 2));
+            Assert.Equal(Frames((FrameKind.RaftMessages, payload)), builder.Finish(FrameKind.RaftMessages).ToArray());
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(3)]

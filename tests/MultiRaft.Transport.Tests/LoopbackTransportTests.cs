@@ -70,6 +70,34 @@ public class LoopbackTransportTests
     }
 
     [Fact]
+    public async Task Multi_MiB_frames_deliver_every_byte_intact()
+    {
+        var received = new ConcurrentQueue<RaftEnvelope>();
+        await using var listener = new RaftListener(Options(2), new IPEndPoint(IPAddress.Loopback, 0), received.Enqueue);
+        listener.Start();
+        await using var sender = new RaftSender(Options(1), 2, TcpConnector.To(() => listener.LocalEndPoint));
+
+        // About 20 MiB of distinct data in frames of up to 8 MiB (half the 16 MiB limit), read by the
+        // listener in growing segments.
+        static byte[] Data(ulong index)
+        {
+            var data = new byte[64 * 1024 + (int)index * 13];
+            new Random((int)index).NextBytes(data);
+            return data;
+        }
+        for (ulong i = 0; i < 300; i++)
+        {
+            Assert.True(sender.TrySend(new(1, 1, 2, new Message { Type = MessageType.Append, From = 1, To = 2, Index = i, Entries = new Entry[] { new(1, i, Data(i)) } })));
+        }
+
+        await Eventually.True(() => received.Count == 300, $"{received.Count} of 300 arrived");
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (ulong)i), received.Select(e => e.Message.Index));
+        Assert.All(received, e => Assert.Equal(Data(e.Message.Index), e.Message.Entries.Span[0].Data.ToArray()));
+        Assert.InRange(sender.Frames, 3, 300);
+        Assert.Equal(0, listener.RefusedConnections);
+    }
+
+    [Fact]
     public async Task A_full_queue_drops_and_counts_instead_of_blocking()
     {
         // A connection that never completes: nothing drains the queue.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using MultiRaft.Transport.Framing;
 
@@ -16,11 +17,15 @@ public sealed class FrameChannel : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly int _maxFrameBytes;
 
+    private const int ReadSegmentBytes = 64 * 1024;
+
     public FrameChannel(Stream stream, int maxFrameBytes)
     {
         _stream = stream;
         _maxFrameBytes = maxFrameBytes;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
+        // 64 KiB read segments instead of the default 4 KiB (a system call and a pooled array each), and
+        // larger ones for a large frame (NextReadBytes). A waiting read holds one pooled 64 KiB array.
+        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReadSegmentBytes, leaveOpen: true));
         _writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
     }
 
@@ -30,9 +35,12 @@ public sealed class FrameChannel : IAsyncDisposable
     {
         try
         {
+            var minimum = 0;
             while (true)
             {
-                var result = await _reader.ReadAsync(cancellation).ConfigureAwait(false);
+                var result = minimum > 0
+                    ? await _reader.ReadAtLeastAsync(minimum, cancellation).ConfigureAwait(false)
+                    : await _reader.ReadAsync(cancellation).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 var stopped = false;
                 try
@@ -63,6 +71,7 @@ public sealed class FrameChannel : IAsyncDisposable
                 {
                     return buffer.IsEmpty ? null : "connection closed inside a frame";
                 }
+                minimum = NextReadBytes(buffer);
             }
         }
         catch (FrameException e)
@@ -77,6 +86,28 @@ public sealed class FrameChannel : IAsyncDisposable
         {
             return e.Message;
         }
+    }
+
+    /// <summary>
+    /// How much to ask the next read for when <paramref name="unread"/> holds the start of a large frame: twice
+    /// what has arrived, up to the whole frame. The pipe then reads into segments of that size, so a
+    /// multi-MiB frame lands in a few large pooled buffers (reused frame after frame, with few system calls)
+    /// rather than in hundreds of 64 KiB ones that overflow the pool. Doubling what actually arrived keeps a
+    /// peer that announces a large frame and sends little from making this side reserve much: a new segment
+    /// is under four times what arrived (pooled arrays come in powers of two), so all of them hold at most
+    /// about five times that. 0: a plain read.
+    /// </summary>
+    private static int NextReadBytes(in ReadOnlySequence<byte> unread)
+    {
+        if (unread.Length < ReadSegmentBytes)
+        {
+            return 0;
+        }
+        // TryRead has already checked this length against the limit.
+        Span<byte> length = stackalloc byte[4];
+        unread.Slice(0, 4).CopyTo(length);
+        var frameBytes = FrameCodec.HeaderBytes + (long)BinaryPrimitives.ReadInt32LittleEndian(length);
+        return (int)Math.Min(frameBytes, 2 * unread.Length);
     }
 
     /// <summary>Reads exactly one frame (the handshake), or null if the connection ended or misbehaved first.</summary>
@@ -96,11 +127,14 @@ public sealed class FrameChannel : IAsyncDisposable
 
     public async ValueTask FlushAsync(CancellationToken cancellation) => await _writer.FlushAsync(cancellation).ConfigureAwait(false);
 
-    /// <summary>Sends a whole encoded frame (see <see cref="FrameCodec.WriteHeader"/>) after everything buffered,
-    /// in one write to the connection instead of through the pipe's small segments: for large frames.</summary>
+    /// <summary>Sends a whole encoded frame (see <see cref="FrameCodec.WriteHeader"/>, <see cref="FrameBuilder"/>)
+    /// after everything buffered, in one write to the connection instead of through the pipe's small segments.</summary>
     public async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> frame, CancellationToken cancellation)
     {
-        await _writer.FlushAsync(cancellation).ConfigureAwait(false);
+        if (_writer.UnflushedBytes > 0)
+        {
+            await _writer.FlushAsync(cancellation).ConfigureAwait(false);
+        }
         await _stream.WriteAsync(frame, cancellation).ConfigureAwait(false);
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,7 +10,7 @@ namespace MultiRaft.Transport.Connections;
 /// Sends Raft messages of all regions to one store over one connection. <see cref="TrySend"/> never blocks:
 /// a bounded queue takes the message or, when full, drops it and counts the drop (Raft retransmits). A loop
 /// connects (retrying with exponential backoff and jitter), performs the handshake, then drains the queue
-/// into frames of up to <see cref="TransportOptions.MaxMessagesPerFrame"/> messages, one flush per frame.
+/// into frames of up to <see cref="TransportOptions.MaxMessagesPerFrame"/> messages, one write per frame.
 /// Messages that cannot be delivered are handed to <c>onUnreachable</c>, so their Raft groups probe.
 /// </summary>
 public sealed class RaftSender : IAsyncDisposable
@@ -71,7 +70,7 @@ public sealed class RaftSender : IAsyncDisposable
     {
         var backoff = _options.ReconnectBackoffMin;
         var batch = new List<RaftEnvelope>(_options.MaxMessagesPerFrame);
-        var buffer = new ArrayBufferWriter<byte>();
+        using var frame = new FrameBuilder();
         while (!cancellation.IsCancellationRequested)
         {
             try
@@ -88,10 +87,10 @@ public sealed class RaftSender : IAsyncDisposable
                     {
                         continue;
                     }
-                    buffer.ResetWrittenCount();
-                    ProtocolSerializer.Serialize(buffer, new RaftBatch([.. batch]));
-                    channel.Write(FrameKind.RaftMessages, buffer.WrittenSpan);
-                    await channel.FlushAsync(cancellation).ConfigureAwait(false);
+                    // Serialized straight into the frame and sent in one write (see FrameBuilder).
+                    frame.Begin();
+                    ProtocolSerializer.Serialize(frame, new RaftBatch([.. batch]));
+                    await channel.WriteFrameAsync(frame.Finish(FrameKind.RaftMessages), cancellation).ConfigureAwait(false);
                     Interlocked.Add(ref _sent, batch.Count);
                     Interlocked.Increment(ref _frames);
                     batch.Clear();

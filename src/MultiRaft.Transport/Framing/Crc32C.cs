@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace MultiRaft.Transport.Framing;
 
@@ -12,6 +13,16 @@ public static class Crc32C
     /// <summary>Continues a running (not yet inverted) CRC over <paramref name="data"/>.</summary>
     public static uint Append(uint crc, ReadOnlySpan<byte> data)
     {
+        if (BitConverter.IsLittleEndian)
+        {
+            // Whole 8-byte words straight off the span (the CRC consumes them little-endian): no per-word
+            // slicing or bounds checks, so the loop runs at the speed of the CRC instruction.
+            foreach (var word in MemoryMarshal.Cast<byte, ulong>(data))
+            {
+                crc = BitOperations.Crc32C(crc, word);
+            }
+            data = data[(data.Length & ~7)..];
+        }
         while (data.Length >= 8)
         {
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
