@@ -68,7 +68,7 @@ public sealed class OperatorTests
     }
 
     [Fact]
-    public async Task Region_heartbeats_carry_load_and_down_followers()
+    public async Task Region_heartbeats_carry_load_sampled_keys_and_down_followers()
     {
         var recorder = new Recorder();
         await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(300) }, operators: recorder);
@@ -78,9 +78,10 @@ public sealed class OperatorTests
         await cluster.StopStoreAsync(Array.FindIndex(cluster.Stores, s => s!.StoreId == follower.StoreId));
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         var i = 0;
-        while (!recorder.Heartbeats.Any(h => h.Stats.WriteKeysPerSec > 0 && h.DownPeers.Contains(follower.Id)))
+        while (!recorder.Heartbeats.Any(h => h.Stats.WriteKeysPerSec > 0 && h.DownPeers.Contains(follower.Id)
+            && h.SampledKeys is { Length: > 0 } keys && keys.All(k => Encoding.UTF8.GetString(k).StartsWith("load", StringComparison.Ordinal))))
         {
-            Assert.True(DateTime.UtcNow < deadline, "no heartbeat showed both the write load and the down follower");
+            Assert.True(DateTime.UtcNow < deadline, "no heartbeat showed the write load, sampled request keys and the down follower");
             await client.PutAsync(Encoding.UTF8.GetBytes($"load{i++}"), new byte[64]);
         }
     }

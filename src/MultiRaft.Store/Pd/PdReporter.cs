@@ -86,7 +86,8 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
                 peer.Term,
                 health.Down,
                 health.Pending,
-                new RegionStats(stats.ApproximateBytes, stats.ApproximateKeys, load.WriteBytes, load.WriteKeys, load.ReadBytes, load.ReadKeys));
+                new RegionStats(stats.ApproximateBytes, stats.ApproximateKeys, load.WriteBytes, load.WriteKeys, load.ReadBytes, load.ReadKeys),
+                peer.TakeSampledKeys());
             try
             {
                 if (await pd.RegionHeartbeatAsync(request, cancellation).ConfigureAwait(false) is { } step)

@@ -14,6 +14,11 @@ internal sealed partial class Peer
     private long _readKeys;
     private long _readBytes;
     private int _ticksSinceHealth;
+    private readonly byte[]?[] _samples = new byte[]?[SampleSlots];
+    private long _sampled;
+
+    /// <summary>Request keys kept between two region heartbeats, for PD's load-based split.</summary>
+    public const int SampleSlots = 32;
     private volatile PeerHealth _health = PeerHealth.Unknown;
 
     public (long Keys, long Bytes) Written => (Interlocked.Read(ref _writtenKeys), Interlocked.Read(ref _writtenBytes));
@@ -27,6 +32,33 @@ internal sealed partial class Peer
     {
         Interlocked.Add(ref _writtenKeys, keys);
         Interlocked.Add(ref _writtenBytes, bytes);
+    }
+
+    /// <summary>Offers a request key to the sample (reservoir sampling: every key seen since the last report
+    /// is equally likely to be kept). Races between threads only change which keys are kept.</summary>
+    public void SampleKey(byte[] key)
+    {
+        var seen = Interlocked.Increment(ref _sampled);
+        var slot = seen <= SampleSlots ? seen - 1 : Random.Shared.NextInt64(seen);
+        if (slot < SampleSlots)
+        {
+            Volatile.Write(ref _samples[slot], key);
+        }
+    }
+
+    /// <summary>The keys sampled since the last call, and a fresh sample from now on.</summary>
+    public byte[][] TakeSampledKeys()
+    {
+        var kept = new List<byte[]>(SampleSlots);
+        for (var i = 0; i < SampleSlots; i++)
+        {
+            if (Interlocked.Exchange(ref _samples[i], null) is { } key)
+            {
+                kept.Add(key);
+            }
+        }
+        Interlocked.Exchange(ref _sampled, 0);
+        return [.. kept];
     }
 
     public void RecordRead(int keys, long bytes)

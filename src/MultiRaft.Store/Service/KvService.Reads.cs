@@ -15,6 +15,7 @@ internal sealed partial class KvService
             return new GetResponse(readError, null);
         }
         var value = kv.Get(request.Key);
+        peer.SampleKey(request.Key);
         peer.RecordRead(1, request.Key.Length + (value?.Length ?? 0));
         return new GetResponse(null, value);
     }

@@ -92,6 +92,7 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
                 bytes += write.Key.Length + (write.Value?.Length ?? 0);
             }
             peer.RecordWrite(writes.Length, bytes);
+            peer.SampleKey(writes[0].Key);
         }
         return result;
     }
