@@ -19,6 +19,7 @@ public sealed class PdServer : IAsyncDisposable
     private readonly MetadataStore _metadata;
     private readonly RegionFlusher _flusher;
     private readonly RpcServer _rpc;
+    private Http.PdHttpApi? _http;
 
     private PdServer(ulong clusterId, MetadataStore metadata, RegionFlusher flusher, RpcServer rpc, RegionRegistry regions, StoreRegistry stores,
         SchedulerRunner? schedulers)
@@ -36,6 +37,9 @@ public sealed class PdServer : IAsyncDisposable
 
     /// <summary>Where it listens (the real port when the options asked for port 0).</summary>
     public IPEndPoint Endpoint => _rpc.LocalEndPoint;
+
+    /// <summary>Where the HTTP API listens, when <see cref="PdServerOptions.HttpListen"/> asked for one.</summary>
+    public IPEndPoint? HttpEndpoint => _http?.Endpoint;
 
     public RegionRegistry Regions { get; }
 
@@ -88,17 +92,22 @@ public sealed class PdServer : IAsyncDisposable
                     new RegistryClusterView(stores, regions, ids, options.MaxReplicas), options.Clock, logger);
                 operators = controller;
             }
-            var service = new PdService(() => clusterId, options.MaxReplicas, ids, tso, stores, regions, bootstrapper, operators);
+            Http.PdHttpApi? http = null;
+            var service = new PdService(() => clusterId, () => http?.Endpoint.ToString(), options.MaxReplicas, ids, tso, stores, regions, bootstrapper, operators);
             var transport = new TransportOptions { ClusterId = clusterId, StoreId = 0, AcceptClusterDiscovery = true };
             var rpc = new RpcServer(transport, options.Listen, service.Handlers(), logger);
             rpc.Start();
+            if (options.HttpListen is { } httpListen)
+            {
+                http = await Http.PdHttpApi.StartAsync(httpListen, stores, regions, ids, schedulers, cancellation).ConfigureAwait(false);
+            }
             schedulers?.Start();
             if (logger.IsEnabled(LogLevel.Information))
             {
                 logger.LogInformation("PD of cluster {ClusterId} listening on {Endpoint} ({Stores} stores, {Regions} regions)",
                     clusterId, rpc.LocalEndPoint, stores.GetAll().Length, regions.Count);
             }
-            return new PdServer(clusterId, metadata, flusher, rpc, regions, stores, schedulers);
+            return new PdServer(clusterId, metadata, flusher, rpc, regions, stores, schedulers) { _http = http };
         }
         catch
         {
@@ -121,6 +130,10 @@ public sealed class PdServer : IAsyncDisposable
         if (Schedulers is not null)
         {
             await Schedulers.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_http is not null)
+        {
+            await _http.DisposeAsync().ConfigureAwait(false);
         }
         await _rpc.DisposeAsync().ConfigureAwait(false);
         await _flusher.DisposeAsync().ConfigureAwait(false);

@@ -9,6 +9,9 @@ public sealed record PdServerOptions
     /// <summary>The endpoint to listen on (port 0: any free port; <see cref="PdServer.Endpoint"/> says which).</summary>
     public required IPEndPoint Listen { get; init; }
 
+    /// <summary>Where the HTTP API listens (JSON for the ops tool); null: no HTTP API.</summary>
+    public IPEndPoint? HttpListen { get; init; }
+
     /// <summary>Where the metadata log lives; created if missing.</summary>
     public required string DataDirectory { get; init; }
 

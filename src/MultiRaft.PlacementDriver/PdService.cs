@@ -14,6 +14,7 @@ namespace MultiRaft.PlacementDriver;
 /// </summary>
 internal sealed class PdService(
     Func<ulong> clusterId,
+    Func<string?> httpAddress,
     int maxReplicas,
     IdAllocator ids,
     TimestampOracle tso,
@@ -26,8 +27,9 @@ internal sealed class PdService(
 
     public IReadOnlyDictionary<string, RpcHandler> Handlers() => new Dictionary<string, RpcHandler>
     {
+        [PdMethods.PendingOperators] = Handle((PendingOperatorsRequest r) => new PendingOperatorsResponse(operators.PendingSteps(r.StoreId, regions))),
         [PdMethods.GetCluster] = Handle((GetClusterRequest _) =>
-            new GetClusterResponse(clusterId(), bootstrapper.IsBootstrapped, maxReplicas)),
+            new GetClusterResponse(clusterId(), bootstrapper.IsBootstrapped, maxReplicas, httpAddress())),
         [PdMethods.PutStore] = Handle((PutStoreRequest r) =>
         {
             var id = stores.Put(r.StoreId, r.Address, r.StatusAddress);

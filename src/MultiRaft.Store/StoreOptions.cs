@@ -68,6 +68,9 @@ public sealed record StoreOptions
     /// region while it was away (then it destroys itself).</summary>
     public TimeSpan StalePeerCheckAfter { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the store asks PD for operator steps due on the regions it leads.</summary>
+    public TimeSpan OperatorPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Periodic region heartbeats (statistics); changes of leader or region are reported at once.</summary>
     public TimeSpan RegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(60);
 

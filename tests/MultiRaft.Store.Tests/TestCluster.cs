@@ -34,12 +34,15 @@ internal sealed class TestCluster : IAsyncDisposable
 
     /// <param name="tune">Adjusts every store's options (thresholds a test wants to reach quickly).</param>
     /// <param name="operators">PD's answers to region heartbeats (a test's stand-in for the schedulers).</param>
-    public static async Task<TestCluster> StartAsync(int stores = 3, Func<StoreOptions, StoreOptions>? tune = null, IOperatorSource? operators = null)
+    /// <param name="withPdScheduling">Run PD's own schedulers and HTTP API (ignores <paramref name="operators"/>).</param>
+    public static async Task<TestCluster> StartAsync(int stores = 3, Func<StoreOptions, StoreOptions>? tune = null, IOperatorSource? operators = null,
+        bool withPdScheduling = false)
     {
         var root = Path.Combine(Path.GetTempPath(), "multiraft-store-tests", Guid.NewGuid().ToString("N"));
         var pd = await PdServer.StartAsync(PdOptions(root, new IPEndPoint(IPAddress.Loopback, 0), Math.Min(3, stores)) with
         {
-            Operators = operators ?? NoOperators.Instance,
+            Operators = withPdScheduling ? null : operators ?? NoOperators.Instance,
+            HttpListen = withPdScheduling ? new IPEndPoint(IPAddress.Loopback, 0) : null,
         });
         var cluster = new TestCluster(pd, stores, root, tune);
         for (var i = 0; i < stores; i++)

@@ -13,6 +13,7 @@ internal static class PdCommand
     {
         var listen = new Option<string>("--listen") { Description = "HOST:PORT to serve on", DefaultValueFactory = _ => "127.0.0.1:2379" };
         var data = new Option<string>("--data") { Description = "directory for PD's metadata (created if missing)", Required = true };
+        var http = new Option<string?>("--http") { Description = "HOST:PORT for the HTTP API the ops commands use (default: none)" };
         var maxReplicas = new Option<int>("--max-replicas") { Description = "replicas per region; the cluster bootstraps once this many stores are up", DefaultValueFactory = _ => 3 };
         var command = new Command("pd", """
             Run a placement driver: cluster id, id allocator, timestamp oracle, store and region registries and
@@ -20,7 +21,7 @@ internal static class PdCommand
             Example: multiraft pd --listen 127.0.0.1:2379 --data ./pd
             """)
         {
-            listen, data, maxReplicas,
+            listen, data, maxReplicas, http,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -41,10 +42,20 @@ internal static class PdCommand
                 Console.Error.WriteLine("error: --max-replicas must be at least 1");
                 return 2;
             }
+            IPEndPoint? httpEndpoint = null;
+            try
+            {
+                httpEndpoint = parse.GetValue(http) is { } httpText ? CliDefaults.ParseEndpoint(httpText, "--http") : null;
+            }
+            catch (ArgumentException e)
+            {
+                return CliDefaults.Fail(e.Message, 2);
+            }
             using var logging = CliDefaults.Logging();
             var options = new PdServerOptions
             {
                 Listen = endpoint,
+                HttpListen = httpEndpoint,
                 DataDirectory = parse.GetValue(data)!,
                 MaxReplicas = replicas,
                 Logger = logging.CreateLogger("MultiRaft.PD"),

@@ -62,12 +62,13 @@ internal static class UpCommand
             var pd = await PdServer.StartAsync(new PdServerOptions
             {
                 Listen = pdEndpoint,
+                HttpListen = new IPEndPoint(IPAddress.Loopback, pdPort + 1),
                 DataDirectory = Path.Combine(directory, "pd"),
                 MaxReplicas = Math.Min(3, storeCount),
                 Logger = logging.CreateLogger("MultiRaft.PD"),
             }, stop.Token).ConfigureAwait(false);
             servers.Add(pd);
-            Console.WriteLine($"pd       cluster {pd.ClusterId} listening on {pd.Endpoint}, data {Path.Combine(directory, "pd")}");
+            Console.WriteLine($"pd       cluster {pd.ClusterId} listening on {pd.Endpoint}, HTTP API http://{pd.HttpEndpoint}, data {Path.Combine(directory, "pd")}");
             var stores = new List<StoreServer>();
             for (var i = 0; i < storeCount; i++)
             {

@@ -11,6 +11,11 @@ public interface IOperatorSource
     /// <summary>The step the region's leader should carry out now, or null. Called once per heartbeat, with
     /// what the heartbeat did to PD's view; must be quick (the leader waits for the answer).</summary>
     OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update);
+
+    /// <summary>The steps due now for regions led from <paramref name="storeId"/> (as PD last heard), which a
+    /// store polls for between heartbeats so an operator starts within a second. Progress is still judged on
+    /// heartbeats; a step sent twice is refused harmlessly by the store.</summary>
+    OperatorStep[] PendingSteps(ulong storeId, RegionRegistry regions) => [];
 }
 
 /// <summary>No scheduling yet: every heartbeat is answered with no step.</summary>

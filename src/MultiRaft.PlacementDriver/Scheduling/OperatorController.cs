@@ -225,6 +225,25 @@ public sealed class OperatorController : IOperatorSource
         }
     }
 
+    public OperatorStep[] PendingSteps(ulong storeId, RegionRegistry regions)
+    {
+        ArgumentNullException.ThrowIfNull(regions);
+        lock (_lock)
+        {
+            var steps = new List<OperatorStep>();
+            foreach (var op in _running.Values)
+            {
+                if (op.Current >= op.Actions.Count || regions.GetById(op.RegionId) is not { Region: { } region, Leader: { } leader }
+                    || leader.StoreId != storeId || region.Epoch != op.Baseline)
+                {
+                    continue; // Whatever happened to the region, its next heartbeat decides.
+                }
+                steps.Add(op.Actions[op.Current].ToStep(region));
+            }
+            return [.. steps];
+        }
+    }
+
     /// <summary>The running operators, oldest first.</summary>
     public OperatorView[] Running()
     {

@@ -7,12 +7,14 @@ namespace MultiRaft.Protocol.Pd;
 public sealed record GetClusterRequest;
 
 /// <summary>The cluster id (a fresh client connects with the discovery id and learns it here), whether the
-/// first region exists yet, and how many replicas a region gets.</summary>
+/// first region exists yet, how many replicas a region gets, and where PD's HTTP API is (null: none), so the
+/// ops tool needs only PD's RPC address.</summary>
 [MessagePackObject]
 public sealed record GetClusterResponse(
     [property: Key(0)] ulong ClusterId,
     [property: Key(1)] bool Bootstrapped,
-    [property: Key(2)] int MaxReplicas);
+    [property: Key(2)] int MaxReplicas,
+    [property: Key(3)] string? HttpAddress = null);
 
 /// <summary>Registers a store (<see cref="StoreId"/> 0: a new store, PD allocates the id) or updates the
 /// address of a known one. A tombstoned store id is refused.</summary>
@@ -160,3 +162,10 @@ public sealed record ReportSplitRequest([property: Key(0)] RegionInfo[] Regions)
 
 [MessagePackObject]
 public sealed record ReportSplitResponse;
+
+/// <summary>A store asks for the operator steps due on regions it leads, between heartbeats.</summary>
+[MessagePackObject]
+public sealed record PendingOperatorsRequest([property: Key(0)] ulong StoreId);
+
+[MessagePackObject]
+public sealed record PendingOperatorsResponse([property: Key(0)] OperatorStep[] Steps);

@@ -39,6 +39,9 @@ public static class PdMethods
     /// <summary><see cref="ScanRegionsRequest"/> → <see cref="ScanRegionsResponse"/>.</summary>
     public const string ScanRegions = "pd.scan_regions";
 
+    /// <summary><see cref="PendingOperatorsRequest"/> → <see cref="PendingOperatorsResponse"/>.</summary>
+    public const string PendingOperators = "pd.pending_operators";
+
     /// <summary><see cref="ReportSplitRequest"/> → <see cref="ReportSplitResponse"/>.</summary>
     public const string ReportSplit = "pd.report_split";
 }

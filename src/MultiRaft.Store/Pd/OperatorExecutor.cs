@@ -14,8 +14,16 @@ namespace MultiRaft.Store.Pd;
 /// </summary>
 internal sealed class OperatorExecutor(AdminService admin, ILogger logger)
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, bool> _running = new();
+
+    /// <summary>Carries out the step unless one is already under way for the region (heartbeat answers and
+    /// polls can bring the same step twice).</summary>
     public async Task ExecuteAsync(OperatorStep step, CancellationToken cancellation)
     {
+        if (!_running.TryAdd(step.RegionId, true))
+        {
+            return;
+        }
         try
         {
             await RunAsync(step, cancellation).ConfigureAwait(false);
@@ -23,6 +31,10 @@ internal sealed class OperatorExecutor(AdminService admin, ILogger logger)
         catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException or OperationCanceledException)
         {
             logger.LogInformation("region {Region}: operator step abandoned: {Reason}", step.RegionId, e.Message);
+        }
+        finally
+        {
+            _running.TryRemove(step.RegionId, out _);
         }
     }
 

@@ -86,6 +86,10 @@ public sealed class PdClient : IAsyncDisposable
     public async Task<OperatorStep?> RegionHeartbeatAsync(RegionHeartbeatRequest request, CancellationToken ct = default) =>
         (await CallAsync<RegionHeartbeatRequest, RegionHeartbeatResponse>(PdMethods.RegionHeartbeat, request, ct).ConfigureAwait(false)).Step;
 
+    /// <summary>Operator steps due on the regions this store leads (polled between heartbeats).</summary>
+    public async Task<OperatorStep[]> PendingOperatorsAsync(ulong storeId, CancellationToken ct = default) =>
+        (await CallAsync<PendingOperatorsRequest, PendingOperatorsResponse>(PdMethods.PendingOperators, new PendingOperatorsRequest(storeId), ct).ConfigureAwait(false)).Steps;
+
     public Task<GetRegionResponse> GetRegionAsync(byte[] key, CancellationToken ct = default) =>
         CallAsync<GetRegionRequest, GetRegionResponse>(PdMethods.GetRegion, new GetRegionRequest(key), ct);
 

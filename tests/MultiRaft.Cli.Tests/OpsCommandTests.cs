@@ -1,0 +1,61 @@
+using MultiRaft.Store.Tests;
+
+namespace MultiRaft.Cli.Tests;
+
+/// <summary>The ops commands against an in-process cluster (real PD with its HTTP API and schedulers, real
+/// stores), asserting on their JSON; bad arguments and an unreachable PD give a message and a non-zero exit.</summary>
+public sealed class OpsCommandTests
+{
+    [Fact]
+    public async Task Stores_regions_split_and_kv_work_against_a_cluster()
+    {
+        await using var cluster = await TestCluster.StartAsync(withPdScheduling: true);
+        var (region, _) = await cluster.WaitForLeaderAsync();
+        var pd = cluster.Pd.Endpoint.ToString();
+
+        var stores = await Cli.RunAsync("stores", "--pd", pd, "--json");
+        Assert.Equal(0, stores.ExitCode);
+        Assert.Equal(3, stores.Json.GetArrayLength());
+        Assert.All(stores.Json.EnumerateArray(), s => Assert.Equal("Up", s.GetProperty("state").GetString()));
+
+        Assert.Equal(0, (await Cli.RunAsync("kv", "put", "apple", "red", "--pd", pd)).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync("kv", "put", "zebra", "striped", "--pd", pd)).ExitCode);
+        var got = await Cli.RunAsync("kv", "get", "apple", "--pd", pd);
+        Assert.Equal(("red", 0), (got.Out.Trim(), got.ExitCode));
+        var missing = await Cli.RunAsync("kv", "get", "pear", "--pd", pd);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("not found", missing.Error, StringComparison.Ordinal);
+
+        var split = await Cli.RunAsync("split", "--region", region.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--key", "m", "--pd", pd, "--json");
+        Assert.Equal(0, split.ExitCode);
+        Assert.True(split.Json.GetProperty("operatorId").GetInt64() > 0);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        Cli.Result regions;
+        while ((regions = await Cli.RunAsync("regions", "--pd", pd, "--json")).Json.GetArrayLength() < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the split never showed up in `regions`");
+            await Task.Delay(200);
+        }
+        Assert.Equal(["", "m"], regions.Json.EnumerateArray().Select(r => r.GetProperty("startKey").GetString()));
+        var right = await Cli.RunAsync("regions", "--key", "zebra", "--pd", pd, "--json");
+        Assert.Equal("m", Assert.Single(right.Json.EnumerateArray()).GetProperty("startKey").GetString());
+        var scan = await Cli.RunAsync("kv", "scan", "a", "", "--pd", pd);
+        Assert.Equal(["apple\tred", "zebra\tstriped"], scan.Out.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Bad_arguments_and_an_unreachable_pd_fail_with_a_message()
+    {
+        var garbage = await Cli.RunAsync("regions", "--store", "not-a-number");
+        Assert.NotEqual(0, garbage.ExitCode);
+        Assert.False(string.IsNullOrWhiteSpace(garbage.Error));
+        var badPd = await Cli.RunAsync("stores", "--pd", "nowhere:port");
+        Assert.Equal(2, badPd.ExitCode);
+        Assert.Contains("port", badPd.Error, StringComparison.OrdinalIgnoreCase);
+        var unreachable = await Cli.RunAsync("stores", "--pd", "127.0.0.1:1");
+        Assert.Equal(1, unreachable.ExitCode);
+        Assert.Contains("unreachable", unreachable.Error, StringComparison.Ordinal);
+        var noRegion = await Cli.RunAsync("split", "--pd", "127.0.0.1:1");
+        Assert.NotEqual(0, noRegion.ExitCode);
+    }
+}

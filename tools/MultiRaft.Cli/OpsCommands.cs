@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using MultiRaft.PlacementDriver.Http;
+
+namespace MultiRaft.Cli;
+
+/// <summary><c>multiraft stores | regions | split</c>: the cluster as PD sees it, and asking PD to split a region.
+/// Tables by default, <c>--json</c> for the API's JSON (the shapes are stable).</summary>
+internal static class OpsCommands
+{
+    public static Command Stores()
+    {
+        var pd = CliDefaults.PdOption();
+        var json = JsonOption();
+        var command = new Command("stores", "List the stores: id, address, state, replicas and leaders. Example: multiraft stores --json") { pd, json };
+        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(pd)!, async api =>
+        {
+            var stores = await api.GetAsync<StoreView[]>("stores", cancellation).ConfigureAwait(false);
+            Print(parse.GetValue(json), stores, ["ID", "ADDRESS", "STATE", "REGIONS", "LEADERS"],
+                s => [$"{s.Id}", s.Address, s.State, $"{s.RegionCount}", $"{s.LeaderCount}"]);
+        }));
+        return command;
+    }
+
+    public static Command Regions()
+    {
+        var pd = CliDefaults.PdOption();
+        var json = JsonOption();
+        var key = new Option<string?>("--key") { Description = "only the region holding this key (0x-prefixed hex for binary)" };
+        var store = new Option<ulong?>("--store") { Description = "only regions with a replica on this store" };
+        var command = new Command("regions", "List the regions in key order: range, epoch, leader, peers, size. Example: multiraft regions --key hello") { pd, json, key, store };
+        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(pd)!, async api =>
+        {
+            var query = new List<string>();
+            if (parse.GetValue(key) is { } k)
+            {
+                query.Add("key=" + Uri.EscapeDataString(k));
+            }
+            if (parse.GetValue(store) is { } s)
+            {
+                query.Add($"store={s}");
+            }
+            var regions = await api.GetAsync<RegionView[]>("regions" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), cancellation).ConfigureAwait(false);
+            Print(parse.GetValue(json), regions, ["ID", "START", "END", "EPOCH", "LEADER", "PEERS", "KEYS"],
+                r => [$"{r.Id}", r.StartKey.Length == 0 ? "(min)" : r.StartKey, r.EndKey.Length == 0 ? "(max)" : r.EndKey, $"{r.Epoch.ConfVer}/{r.Epoch.Version}", r.LeaderStoreId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                    string.Join(',', r.Peers.Select(p => p.Role == "learner" ? $"{p.StoreId}(l)" : $"{p.StoreId}")), $"{r.ApproximateKeys}"]);
+        }));
+        return command;
+    }
+
+    public static Command Split()
+    {
+        var pd = CliDefaults.PdOption();
+        var json = JsonOption();
+        var region = new Option<ulong>("--region") { Description = "the region to split", Required = true };
+        var key = new Option<string?>("--key") { Description = "split key (default: the region's middle key); 0x-prefixed hex for binary" };
+        var command = new Command("split", "Ask PD to split a region (its leader carries it out). Example: multiraft split --region 2 --key m") { pd, json, region, key };
+        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(pd)!, async api =>
+        {
+            var accepted = await api.PostAsync<Accepted>("split", new CommandBody(parse.GetValue(region), parse.GetValue(key), null, null, null), cancellation).ConfigureAwait(false);
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(accepted, PdHttp.Json) : $"operator {accepted.OperatorId}: {accepted.Description} scheduled");
+        }));
+        return command;
+    }
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "print JSON instead of a table" };
+
+    private static async Task<int> RunAsync(string pd, Func<PdHttp, Task> run)
+    {
+        try
+        {
+            using var api = await PdHttp.ConnectAsync(pd, CancellationToken.None).ConfigureAwait(false);
+            await run(api).ConfigureAwait(false);
+            return 0;
+        }
+        catch (ArgumentException e)
+        {
+            return CliDefaults.Fail(e.Message, 2);
+        }
+        catch (OpsException e)
+        {
+            return CliDefaults.Fail(e.Message);
+        }
+    }
+
+    /// <summary>A JSON array, or a plain table with a header row and columns padded to fit.</summary>
+    private static void Print<T>(bool json, T[] rows, string[] header, Func<T, string[]> cells)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(rows, PdHttp.Json));
+            return;
+        }
+        var lines = new List<string[]> { header };
+        lines.AddRange(rows.Select(cells));
+        var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(l => l[c].Length)).ToArray();
+        foreach (var line in lines)
+        {
+            Console.WriteLine(string.Join("  ", line.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
+        }
+    }
+}
