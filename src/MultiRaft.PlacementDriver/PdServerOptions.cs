@@ -19,7 +19,7 @@ public sealed record PdServerOptions
     public int MaxReplicas { get; init; } = 3;
 
     /// <summary>A store without a heartbeat for this long is Disconnected (no new work goes to it).</summary>
-    public TimeSpan StoreDisconnectedAfter { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan StoreDisconnectedAfter { get; init; } = TimeSpan.FromSeconds(20); // Two missed 10 s store heartbeats.
 
     /// <summary>A store without a heartbeat for this long is Down (its replicas get repaired elsewhere).</summary>
     public TimeSpan StoreDownAfter { get; init; } = TimeSpan.FromSeconds(30);

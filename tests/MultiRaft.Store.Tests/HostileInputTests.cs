@@ -5,19 +5,19 @@ using MultiRaft.Client;
 
 namespace MultiRaft.Store.Tests;
 
-/// <summary>Garbage and half-open connections on every port a cluster listens on (PD, every store, every
-/// status page), and oversized requests through the client: each is refused, and the cluster keeps serving.</summary>
+/// <summary>Garbage and half-open connections on every port a cluster listens on (PD's RPC and HTTP API, every
+/// store, every status page), and oversized requests through the client: each is refused, and the cluster keeps serving.</summary>
 public sealed class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task Garbage_and_half_open_connections_on_every_port_leave_the_cluster_serving()
     {
-        await using var cluster = await TestCluster.StartAsync(tune: o => o with { StatusListen = new IPEndPoint(IPAddress.Loopback, 0) });
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { StatusListen = new IPEndPoint(IPAddress.Loopback, 0) }, withPdScheduling: true);
         await cluster.WaitForLeaderAsync();
         await using var client = cluster.NewClient();
         await client.PutAsync("before"u8.ToArray(), "1"u8.ToArray());
 
-        var ports = new List<IPEndPoint> { cluster.Pd.Endpoint };
+        var ports = new List<IPEndPoint> { cluster.Pd.Endpoint, cluster.Pd.HttpEndpoint! };
         foreach (var store in cluster.Stores)
         {
             ports.Add(store!.Endpoint);
