@@ -41,6 +41,17 @@ public sealed class OpsCommandTests
         Assert.Equal("m", Assert.Single(right.Json.EnumerateArray()).GetProperty("startKey").GetString());
         var scan = await Cli.RunAsync("kv", "scan", "a", "", "--pd", pd);
         Assert.Equal(["apple\tred", "zebra\tstriped"], scan.Out.Trim().Split('\n'));
+
+        var one = await Cli.RunAsync("region", region.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--pd", pd, "--json");
+        Assert.Equal((long)region.Id, Assert.Single(one.Json.EnumerateArray()).GetProperty("id").GetInt64());
+        var operators = await Cli.RunAsync("operators", "--pd", pd, "--json");
+        Assert.Contains(operators.Json.GetProperty("history").EnumerateArray(), o => o.GetProperty("scheduler").GetString() == "api" && o.GetProperty("kind").GetString() == "Split");
+        Assert.Equal(0, (await Cli.RunAsync("scheduler", "disable", "balance-leader", "--pd", pd)).ExitCode);
+        var schedulers = await Cli.RunAsync("scheduler", "list", "--pd", pd, "--json");
+        Assert.False(schedulers.Json.EnumerateArray().Single(x => x.GetProperty("name").GetString() == "balance-leader").GetProperty("enabled").GetBoolean());
+        var unknown = await Cli.RunAsync("scheduler", "enable", "no-such", "--pd", pd);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no scheduler", unknown.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -41,12 +41,18 @@ internal static class OpsCommands
                 query.Add($"store={s}");
             }
             var regions = await api.GetAsync<RegionView[]>("regions" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), cancellation).ConfigureAwait(false);
-            Print(parse.GetValue(json), regions, ["ID", "START", "END", "EPOCH", "LEADER", "PEERS", "KEYS"],
-                r => [$"{r.Id}", r.StartKey.Length == 0 ? "(min)" : r.StartKey, r.EndKey.Length == 0 ? "(max)" : r.EndKey, $"{r.Epoch.ConfVer}/{r.Epoch.Version}", r.LeaderStoreId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
-                    string.Join(',', r.Peers.Select(p => p.Role == "learner" ? $"{p.StoreId}(l)" : $"{p.StoreId}")), $"{r.ApproximateKeys}"]);
+            PrintRegions(parse.GetValue(json), regions);
         }));
         return command;
     }
+
+    /// <summary>Regions as a table (range, epoch, leader store, peers by store with learners marked, keys, write
+    /// rate) or JSON.</summary>
+    public static void PrintRegions(bool json, RegionView[] regions) =>
+        Print(json, regions, ["ID", "START", "END", "EPOCH", "LEADER", "PEERS", "KEYS", "WRITE KEYS/S"],
+            r => [$"{r.Id}", r.StartKey.Length == 0 ? "(min)" : r.StartKey, r.EndKey.Length == 0 ? "(max)" : r.EndKey, $"{r.Epoch.ConfVer}/{r.Epoch.Version}",
+                r.LeaderStoreId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                string.Join(',', r.Peers.Select(p => p.Role == "learner" ? $"{p.StoreId}(l)" : $"{p.StoreId}")), $"{r.ApproximateKeys}", $"{r.WriteKeysPerSec}"]);
 
     public static Command Split()
     {
@@ -63,9 +69,9 @@ internal static class OpsCommands
         return command;
     }
 
-    private static Option<bool> JsonOption() => new("--json") { Description = "print JSON instead of a table" };
+    public static Option<bool> JsonOption() => new("--json") { Description = "print JSON instead of a table" };
 
-    private static async Task<int> RunAsync(string pd, Func<PdHttp, Task> run)
+    public static async Task<int> RunAsync(string pd, Func<PdHttp, Task> run)
     {
         try
         {
@@ -84,7 +90,7 @@ internal static class OpsCommands
     }
 
     /// <summary>A JSON array, or a plain table with a header row and columns padded to fit.</summary>
-    private static void Print<T>(bool json, T[] rows, string[] header, Func<T, string[]> cells)
+    public static void Print<T>(bool json, T[] rows, string[] header, Func<T, string[]> cells)
     {
         if (json)
         {

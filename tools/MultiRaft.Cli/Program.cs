@@ -9,6 +9,10 @@ root.Subcommands.Add(KvCommand.Create());
 root.Subcommands.Add(OpsCommands.Stores());
 root.Subcommands.Add(OpsCommands.Regions());
 root.Subcommands.Add(OpsCommands.Split());
+foreach (var command in OperatorCommands.All())
+{
+    root.Subcommands.Add(command);
+}
 root.Subcommands.Add(SimCommand.Create());
 root.Subcommands.Add(MultiRaft.Cli.Chaos.ChaosCommand.Create());
 var soak = new Command("soak", "Long-running measurements that do not belong in the test suite.");
