@@ -16,7 +16,6 @@ public sealed partial class RaftLogEngine : IDisposable
     private const string ManifestFile = "MULTIRAFT-RAFTLOG";
     private const string CommitDirectory = "log-commits";
     private const int CommitMetadataEvery = 64;
-    private const string LogFile = "fasterlog.log";
 
     private readonly RaftLogEngineOptions _options;
     private readonly FasterLogSettings _settings;
@@ -29,7 +28,6 @@ public sealed partial class RaftLogEngine : IDisposable
     private byte[] _scratch = new byte[64 * 1024];
     private EntryLocation[] _locationScratch = new EntryLocation[256];
     private int[] _offsetScratch = new int[256];
-    private long _preparedSegment;
     private bool _disposed;
 
     private RaftLogEngine(RaftLogEngineOptions options)
@@ -46,11 +44,7 @@ public sealed partial class RaftLogEngine : IDisposable
             && Directory.EnumerateFiles(Path.Combine(options.Directory, CommitDirectory), "*", SearchOption.AllDirectories).Any();
         // Preallocated segments: appends then never extend a file, which would add a metadata journal
         // commit to every sync (measured: about a third of the sync time on this machine).
-        if (fresh)
-        {
-            PrepareSegment(0);
-        }
-        _device = Devices.CreateLogDevice(Path.Combine(options.Directory, LogFile), preallocateFile: true);
+        _device = Devices.CreateLogDevice(Path.Combine(options.Directory, "fasterlog.log"), preallocateFile: true);
         // FasterLog's default commit manager writes a new metadata file (create, O_SYNC write, delete the
         // old one) on every commit, even in fast-commit mode, where the commit record in the log already makes
         // the commit durable and recovery scans forward from the last metadata file to find it: measured
@@ -85,7 +79,6 @@ public sealed partial class RaftLogEngine : IDisposable
         {
             File.WriteAllText(manifest, "MultiRaft raft log, format 1\n");
         }
-        _preparedSegment = _log.TailAddress >> options.SegmentSizeBits;
         _cutoffs = new CutoffRanges(Path.Combine(options.Directory, "CUTOFF"));
         try
         {
@@ -143,12 +136,6 @@ public sealed partial class RaftLogEngine : IDisposable
             foreach (var (region, _) in batch.Entries)
             {
                 _regions[region].TrimCache(_options.CacheBytesPerRegion, durable);
-            }
-            var segment = _log.TailAddress >> _options.SegmentSizeBits;
-            if (segment >= _preparedSegment)
-            {
-                _preparedSegment = segment + 1;
-                PrepareSegment(_preparedSegment);
             }
         }
     }
@@ -316,24 +303,6 @@ public sealed partial class RaftLogEngine : IDisposable
     {
         var record = Scratch(LogRecord.HeaderBytes + 16);
         region.Compact(compactTo, term, _log.Enqueue(record.AsSpan(0, LogRecord.WriteCompact(record, region.Id, compactTo, term))));
-    }
-
-    /// <summary>Creates the file of a segment the log has not reached yet with its blocks reserved
-    /// (fallocate). FasterLog's own preallocation only sets the length, leaving a sparse file, so every synced
-    /// write into it had to allocate blocks and commit the file system journal: measured about three times
-    /// slower per O_SYNC write than into reserved blocks. FasterLog opens an existing segment file as it is.
-    /// Best effort: if it fails (no space, or FasterLog created the file first), FasterLog creates it as before.</summary>
-    private void PrepareSegment(long segment)
-    {
-        try
-        {
-            using var file = File.OpenHandle(
-                Path.Combine(_options.Directory, $"{LogFile}.{segment}"), FileMode.CreateNew, FileAccess.Write,
-                FileShare.ReadWrite | FileShare.Delete, FileOptions.None, preallocationSize: 1L << _options.SegmentSizeBits);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private byte[] Scratch(int length)
