@@ -22,6 +22,12 @@ public sealed class OpsCommandTests
         Assert.Equal(0, (await Cli.RunAsync("kv", "put", "zebra", "striped", "--pd", pd)).ExitCode);
         var got = await Cli.RunAsync("kv", "get", "apple", "--pd", pd);
         Assert.Equal(("red", 0), (got.Out.Trim(), got.ExitCode));
+        Assert.Equal(0, (await Cli.RunAsync("kv", "put", "00ff", "0a0b", "--hex", "--pd", pd)).ExitCode);
+        var binary = await Cli.RunAsync("kv", "get", "0x00FF", "--hex", "--pd", pd);
+        Assert.Equal(("0A0B", 0), (binary.Out.Trim(), binary.ExitCode));
+        var notHex = await Cli.RunAsync("kv", "get", "zz", "--hex", "--pd", pd);
+        Assert.Equal(2, notHex.ExitCode);
+        Assert.Contains("not hex", notHex.Error, StringComparison.Ordinal);
         var missing = await Cli.RunAsync("kv", "get", "pear", "--pd", pd);
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("not found", missing.Error, StringComparison.Ordinal);
@@ -39,6 +45,7 @@ public sealed class OpsCommandTests
         Assert.Equal(["", "m"], regions.Json.EnumerateArray().Select(r => r.GetProperty("startKey").GetString()));
         var right = await Cli.RunAsync("regions", "--key", "zebra", "--pd", pd, "--json");
         Assert.Equal("m", Assert.Single(right.Json.EnumerateArray()).GetProperty("startKey").GetString());
+        Assert.Equal(0, (await Cli.RunAsync("kv", "delete", "00ff", "--hex", "--pd", pd)).ExitCode);
         var scan = await Cli.RunAsync("kv", "scan", "a", "", "--pd", pd);
         Assert.Equal(["apple\tred", "zebra\tstriped"], scan.Out.Trim().Split('\n'));
 
