@@ -3,7 +3,8 @@ using Xunit.Abstractions;
 
 namespace MultiRaft.Chaos.Tests;
 
-/// <summary>The short chaos run CI does: `multiraft chaos` for 30 s with every nemesis, on a seed printed
+/// <summary>The short chaos run CI does: `multiraft chaos` for 30 s with every nemesis and 6 clients (CI runs every
+/// test assembly at once on 2 cores), on a seed printed
 /// for reproduction (MULTIRAFT_CHAOS_RUN_SEED picks one). Longer runs are the command itself.</summary>
 public sealed class ChaosRunTests(ITestOutputHelper output)
 {
@@ -11,14 +12,14 @@ public sealed class ChaosRunTests(ITestOutputHelper output)
     public async Task A_short_chaos_run_finds_no_anomaly_and_loses_no_write()
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("MULTIRAFT_CHAOS_RUN_SEED"), out var fixedSeed) ? fixedSeed : Random.Shared.Next(1, 1_000_000);
-        output.WriteLine($"seed {seed} (rerun: MULTIRAFT_CHAOS_RUN_SEED={seed}, or multiraft chaos --duration 30s --seed {seed})");
+        output.WriteLine($"seed {seed} (rerun: MULTIRAFT_CHAOS_RUN_SEED={seed}, or multiraft chaos --duration 30s --clients 6 --seed {seed})");
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "multiraft.dll"), "chaos", "--duration", "30s", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "multiraft.dll"), "chaos", "--duration", "30s", "--clients", "6", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             start.ArgumentList.Add(argument);
         }
