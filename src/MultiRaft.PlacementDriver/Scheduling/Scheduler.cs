@@ -27,6 +27,26 @@ public abstract class Scheduler
 
     /// <summary>Proposes this round's operators through <see cref="SchedulingContext.Propose"/>.</summary>
     public abstract void Schedule(SchedulingContext context);
+
+    /// <summary>Walks the regions that have a leader and no operator yet, proposing what
+    /// <paramref name="decide"/> gives for each, until <paramref name="max"/> were accepted.</summary>
+    protected static void ProposePerRegion(SchedulingContext context, int max, Func<RegionState, Operator?> decide)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(decide);
+        var proposed = 0;
+        foreach (var region in context.Regions)
+        {
+            if (proposed >= max)
+            {
+                return;
+            }
+            if (region.Leader is not null && !context.IsBusy(region.Region.Id) && decide(region) is { } op && context.Propose(op))
+            {
+                proposed++;
+            }
+        }
+    }
 }
 
 /// <summary>A scheduler with a typed configuration.</summary>

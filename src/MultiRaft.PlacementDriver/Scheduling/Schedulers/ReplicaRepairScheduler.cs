@@ -20,23 +20,8 @@ public sealed class ReplicaRepairScheduler(ReplicaRepairConfig? config = null) :
 
     public override string Name => SchedulerName;
 
-    public override void Schedule(SchedulingContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var config = Config;
-        var proposed = 0;
-        foreach (var region in context.Regions)
-        {
-            if (proposed >= config.MaxOperatorsPerRound)
-            {
-                return;
-            }
-            if (region.Leader is not null && !context.IsBusy(region.Region.Id) && Repair(context, region) is { } op && context.Propose(op))
-            {
-                proposed++;
-            }
-        }
-    }
+    public override void Schedule(SchedulingContext context) =>
+        ProposePerRegion(context, Config.MaxOperatorsPerRound, region => Repair(context, region));
 
     private Operator? Repair(SchedulingContext context, RegionState state)
     {

@@ -22,27 +22,18 @@ public sealed class SplitScheduler(SplitConfig? config = null) : Scheduler<Split
 
     public override void Schedule(SchedulingContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         var config = Config;
-        var proposed = 0;
-        foreach (var region in context.Regions)
+        ProposePerRegion(context, config.MaxOperatorsPerRound, region =>
         {
-            if (proposed >= config.MaxOperatorsPerRound)
+            if (region.Stats is not { } stats)
             {
-                return;
+                return null;
             }
-            if (region.Stats is not { } stats || region.Leader is null || context.IsBusy(region.Region.Id))
-            {
-                continue;
-            }
-            string? reason = stats.ApproximateBytes >= config.MaxBytes
+            var reason = stats.ApproximateBytes >= config.MaxBytes
                 ? $"approximate size {stats.ApproximateBytes} B reached {config.MaxBytes} B"
                 : stats.ApproximateKeys >= config.MaxKeys ? $"approximate keys {stats.ApproximateKeys} reached {config.MaxKeys}" : null;
-            if (reason is not null && context.Propose(Operator.Split(region.Region, [], Name, reason)))
-            {
-                proposed++;
-            }
-        }
+            return reason is null ? null : Operator.Split(region.Region, [], Name, reason);
+        });
     }
 
     protected override void Validate(SplitConfig config)
