@@ -85,7 +85,9 @@ internal sealed class TestCluster : IAsyncDisposable
             // A restarted store comes back on the port it had, as a real one would.
             Listen = _storeEndpoints[i] ?? new IPEndPoint(IPAddress.Loopback, 0),
             PdEndpoints = [Pd.Endpoint],
-            TickInterval = TimeSpan.FromMilliseconds(20),
+            // Fast elections, but not so fast that a store starved for a moment on a loaded 2-core machine
+            // (Raft time follows the real clock) loses its leaderships.
+            TickInterval = TimeSpan.FromMilliseconds(40),
             RegionHeartbeatInterval = TimeSpan.FromMilliseconds(500),
             BootstrapPollInterval = TimeSpan.FromMilliseconds(20),
         });
