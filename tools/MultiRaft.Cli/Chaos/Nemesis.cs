@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace MultiRaft.Cli.Chaos;
 
 /// <summary>
-/// Injects one fault at a time, on a schedule drawn from the seed: kill a store (SIGKILL, restarted later),
+/// Injects faults on a schedule drawn from the seed, one at a time or now and then two kinds together: kill a store (SIGKILL, restarted later),
 /// pause one (SIGSTOP, then SIGCONT), partition the stores (majority/minority, one-way, or a bridge), or run
 /// admin operations under the load (see <see cref="AdminOps"/>). Each fault lasts a few seconds and is then
 /// healed; every action is logged with its time.
@@ -23,10 +23,20 @@ internal sealed class Nemesis(ChaosCluster cluster, AdminOps ops, IReadOnlySet<s
             {
                 return;
             }
+            // Mostly one fault at a time; now and then two kinds at once (a kill during a partition, ...).
             var kind = kinds1[random.Next(kinds1.Length)];
+            var second = kinds1.Length > 1 && random.Next(3) == 0 ? kinds1.Where(k => k != kind).ElementAt(random.Next(kinds1.Length - 1)) : null;
             try
             {
-                await InjectAsync(kind, cancellation).ConfigureAwait(false);
+                if (second is null)
+                {
+                    await InjectAsync(kind, cancellation).ConfigureAwait(false);
+                }
+                else
+                {
+                    Log($"combined: {kind} + {second}");
+                    await Task.WhenAll(InjectAsync(kind, cancellation), InjectAsync(second, cancellation)).ConfigureAwait(false);
+                }
             }
             finally
             {
