@@ -74,6 +74,10 @@ public sealed record StoreOptions
     /// <summary>Periodic region heartbeats (statistics); changes of leader or region are reported at once.</summary>
     public TimeSpan RegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How often a leader whose region served reads or writes since its last heartbeat reports (its load
+    /// rates feed PD's load-based split and hot-region scheduling); idle regions keep the longer interval.</summary>
+    public TimeSpan BusyRegionHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public TimeSpan StoreHeartbeatInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often a store that hosts no region yet asks PD whether it is in the first region.</summary>

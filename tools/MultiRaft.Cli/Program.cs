@@ -13,6 +13,7 @@ foreach (var command in OperatorCommands.All())
 {
     root.Subcommands.Add(command);
 }
+root.Subcommands.Add(MultiRaft.Cli.Bench.BenchCommand.Create());
 root.Subcommands.Add(SimCommand.Create());
 root.Subcommands.Add(MultiRaft.Cli.Chaos.ChaosCommand.Create());
 var soak = new Command("soak", "Long-running measurements that do not belong in the test suite.");

@@ -1,8 +1,5 @@
 using System.CommandLine;
-using System.Net;
 using Microsoft.Extensions.Logging;
-using MultiRaft.PlacementDriver;
-using MultiRaft.Store;
 
 namespace MultiRaft.Cli;
 
@@ -55,40 +52,29 @@ internal static class UpCommand
     private static async Task<int> RunAsync(string directory, int storeCount, int pdPort, int firstStorePort, int firstStatusPort, ILoggerFactory logging)
     {
         using var stop = new ShutdownSignal();
-        var pdEndpoint = new IPEndPoint(IPAddress.Loopback, pdPort);
-        var servers = new List<IAsyncDisposable>();
+        LocalCluster? cluster = null;
         try
         {
-            var pd = await PdServer.StartAsync(new PdServerOptions
+            cluster = await LocalCluster.StartAsync(new LocalClusterOptions
             {
-                Listen = pdEndpoint,
-                HttpListen = new IPEndPoint(IPAddress.Loopback, pdPort + 1),
-                DataDirectory = Path.Combine(directory, "pd"),
-                MaxReplicas = Math.Min(3, storeCount),
-                Logger = logging.CreateLogger("MultiRaft.PD"),
+                Directory = directory,
+                Stores = storeCount,
+                PdPort = pdPort,
+                FirstStorePort = firstStorePort,
+                FirstStatusPort = firstStatusPort == 0 ? null : firstStatusPort,
+                Logging = logging,
             }, stop.Token).ConfigureAwait(false);
-            servers.Add(pd);
-            Console.WriteLine($"pd       cluster {pd.ClusterId} listening on {pd.Endpoint}, HTTP API http://{pd.HttpEndpoint}, data {Path.Combine(directory, "pd")}");
-            var stores = new List<StoreServer>();
-            for (var i = 0; i < storeCount; i++)
+            var pd = cluster.Pd;
+            Console.WriteLine($"pd       cluster {pd.ClusterId} listening on {pd.Endpoint}, HTTP API http://{pd.HttpEndpoint}, data {cluster.PdDirectory}");
+            for (var i = 0; i < cluster.Stores.Count; i++)
             {
-                var storeDirectory = Path.Combine(directory, $"store{i + 1}");
-                var store = await StoreServer.StartAsync(new StoreOptions
-                {
-                    DataDirectory = storeDirectory,
-                    Listen = new IPEndPoint(IPAddress.Loopback, firstStorePort + i),
-                    PdEndpoints = [pdEndpoint],
-                    StatusListen = firstStatusPort == 0 ? null : new IPEndPoint(IPAddress.Loopback, firstStatusPort + i),
-                    LoggerFactory = logging,
-                }, stop.Token).ConfigureAwait(false);
-                servers.Add(store);
-                stores.Add(store);
+                var store = cluster.Stores[i];
                 var status = store.StatusEndpoint is { } statusEndpoint ? $", status http://{statusEndpoint}" : "";
-                Console.WriteLine($"store {store.StoreId,-3} listening on {store.Endpoint}{status}, data {storeDirectory}");
+                Console.WriteLine($"store {store.StoreId,-3} listening on {store.Endpoint}{status}, data {cluster.StoreDirectory(i)}");
             }
-            Console.WriteLine($"cluster is up; try: multiraft kv put hello world --pd {pdEndpoint}   (Ctrl+C stops it)");
-            await Task.WhenAny([Task.Delay(Timeout.Infinite, stop.Token), .. stores.Select(s => s.Stopped)]).ConfigureAwait(false);
-            var failed = stores.FirstOrDefault(s => s.Stopped.IsFaulted);
+            Console.WriteLine($"cluster is up; try: multiraft kv put hello world --pd {pd.Endpoint}   (Ctrl+C stops it)");
+            await Task.WhenAny([Task.Delay(Timeout.Infinite, stop.Token), .. cluster.Stores.Select(s => s.Stopped)]).ConfigureAwait(false);
+            var failed = cluster.Stores.FirstOrDefault(s => s.Stopped.IsFaulted);
             return failed is null ? 0 : CliDefaults.Fail($"store {failed.StoreId} failed: {failed.Stopped.Exception!.InnerException!.Message}");
         }
         catch (OperationCanceledException) when (stop.IsRequested)
@@ -102,9 +88,9 @@ internal static class UpCommand
         finally
         {
             Console.WriteLine("stopping...");
-            for (var i = servers.Count - 1; i >= 0; i--)
+            if (cluster is not null)
             {
-                await servers[i].DisposeAsync().ConfigureAwait(false);
+                await cluster.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -23,4 +23,12 @@ internal sealed class LoadRates
         return ((long)((written.Bytes - previous.WriteBytes) / seconds), (long)((written.Keys - previous.WriteKeys) / seconds),
             (long)((read.Bytes - previous.ReadBytes) / seconds), (long)((read.Keys - previous.ReadKeys) / seconds));
     }
+
+    /// <summary>Whether the subject read or wrote anything since its last report and that report is at least
+    /// <paramref name="age"/> old: a busy region reports more often than an idle one, so PD's load-based split
+    /// and hot-region scheduling see a load within seconds instead of at the next periodic round.</summary>
+    public bool BusySince(ulong subject, (long Keys, long Bytes) written, (long Keys, long Bytes) read, TimeSpan age) =>
+        _last.TryGetValue(subject, out var previous)
+        && (written.Keys != previous.WriteKeys || read.Keys != previous.ReadKeys)
+        && Stopwatch.GetElapsedTime(previous.At) >= age;
 }

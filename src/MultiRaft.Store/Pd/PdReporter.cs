@@ -10,7 +10,7 @@ namespace MultiRaft.Store.Pd;
 
 /// <summary>
 /// Keeps PD informed: a region heartbeat from every region this store leads (at once when leadership or the
-/// region changes, and periodically), and a store heartbeat with capacity and counts.
+/// region changes, every few seconds while it serves requests, and periodically), and a store heartbeat with capacity and counts.
 /// </summary>
 internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient pd, PeerRegistry peers, KvEngine kv, OperatorExecutor operators, ILogger logger)
 {
@@ -94,7 +94,8 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
     {
         foreach (var peer in peers.All)
         {
-            if (!peer.IsLeader || !peer.IsInitialized || !(everyLeader || peer.HeartbeatDue))
+            if (!peer.IsLeader || !peer.IsInitialized
+                || !(everyLeader || peer.HeartbeatDue || _regionLoad.BusySince(peer.RegionId, peer.Written, peer.Read, options.BusyRegionHeartbeatInterval)))
             {
                 continue;
             }

@@ -1,0 +1,25 @@
+namespace MultiRaft.Cli.Bench;
+
+/// <summary>One benchmark run, as <c>--json</c> writes it (lowerCamelCase; latencies in milliseconds).</summary>
+internal sealed record BenchResult(
+    string Workload,
+    int Clients,
+    double DurationSec,
+    double OpsPerSec,
+    long Errors,
+    double P50Ms,
+    double P95Ms,
+    double P99Ms,
+    double P999Ms,
+    SortedDictionary<string, OperationResult> PerOperation,
+    SortedDictionary<string, long> ErrorsByKind,
+    TimelinePoint[] Timeline,
+    int KeySize,
+    int ValueSize,
+    long Keys,
+    string Distribution);
+
+internal sealed record OperationResult(long Ops, double OpsPerSec, long Errors, double P50Ms, double P95Ms, double P99Ms, double P999Ms, double MaxMs);
+
+/// <summary>One second of a run: <c>sec</c> counts from the end of the warm-up.</summary>
+internal sealed record TimelinePoint(int Sec, double OpsPerSec, double P99Ms);
