@@ -24,14 +24,10 @@ public sealed partial class RawKvClient
             var answer = await CallAsync<BatchGetRequest, BatchGetResponse>(store, KvMethods.BatchGet, request, token).ConfigureAwait(false);
             if (answer.Error is null)
             {
-                // The store answers in request order, leaving out absent keys.
-                var next = 0;
-                foreach (var item in chunk)
+                var values = MatchInRequestOrder(chunk.ConvertAll(k => k.Key), answer.Pairs);
+                for (var i = 0; i < chunk.Count; i++)
                 {
-                    if (next < answer.Pairs.Length && answer.Pairs[next].Key.AsSpan().SequenceEqual(item.Key))
-                    {
-                        found[item.Index] = answer.Pairs[next++].Value;
-                    }
+                    found[chunk[i].Index] = values[i];
                 }
             }
             return answer.Error;

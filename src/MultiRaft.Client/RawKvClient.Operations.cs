@@ -6,8 +6,12 @@ public sealed partial class RawKvClient
 {
     /// <summary>The value of <paramref name="key"/>, or null when it is absent. Linearizable.</summary>
     public Task<byte[]?> GetAsync(byte[] key, CancellationToken cancellation = default) =>
-        RunAsync<byte[]?>(CheckKey(key), isWrite: false, async (store, _, context, token) =>
+        RunAsync<byte[]?>(CheckKey(key), isWrite: false, async (store, region, context, token) =>
         {
+            if (_gets is not null)
+            {
+                return await _gets.SubmitAsync(store, context, region.Leader!.Value.StoreId, key, token).ConfigureAwait(false);
+            }
             var answer = await CallAsync<GetRequest, GetResponse>(store, KvMethods.Get, new GetRequest(context, key), token).ConfigureAwait(false);
             return (answer.Error, answer.Value);
         }, cancellation);
@@ -16,8 +20,12 @@ public sealed partial class RawKvClient
     {
         ArgumentNullException.ThrowIfNull(value);
         CheckValue(value);
-        return RunAsync(CheckKey(key), isWrite: true, async (store, _, context, token) =>
+        return RunAsync(CheckKey(key), isWrite: true, async (store, region, context, token) =>
         {
+            if (_puts is not null)
+            {
+                return await _puts.SubmitAsync(store, context, region.Leader!.Value.StoreId, new KvEntry(key, value), token).ConfigureAwait(false);
+            }
             var answer = await CallAsync<PutRequest, WriteResponse>(store, KvMethods.Put, new PutRequest(context, key, value), token).ConfigureAwait(false);
             return (answer.Error, true);
         }, cancellation);

@@ -19,6 +19,8 @@ public sealed partial class RawKvClient : IAsyncDisposable
     private readonly RawKvClientOptions _options;
     private readonly RegionCache _cache = new();
     private readonly StoreConnections _stores;
+    private readonly RequestCoalescer<KvEntry, bool>? _puts;
+    private readonly RequestCoalescer<byte[], byte[]?>? _gets;
 
     public RawKvClient(IReadOnlyList<IPEndPoint> pdEndpoints, RawKvClientOptions? options = null)
     {
@@ -26,6 +28,13 @@ public sealed partial class RawKvClient : IAsyncDisposable
         _pd = new PdClient(pdEndpoints);
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.ConnectionsPerStore, 1);
         _stores = new StoreConnections(_pd, _options.MaxFrameBytes, _options.ConnectionsPerStore);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.CoalesceAfterInflight);
+        if (_options.CoalesceAfterInflight > 0)
+        {
+            var calls = Math.Clamp(_options.MaxCoalescedCalls, 1, Math.Max(1, _options.MaxBatchKeys));
+            _puts = new(SendPutsAsync, p => p.Key.Length + (long)p.Value.Length, _options.CoalesceAfterInflight, calls, _options.MaxBatchBytes);
+            _gets = new(SendGetsAsync, k => k.Length, _options.CoalesceAfterInflight, calls, _options.MaxBatchBytes);
+        }
     }
 
     /// <summary>Connects to PD at "host:port[,host:port...]".</summary>

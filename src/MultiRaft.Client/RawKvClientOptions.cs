@@ -35,4 +35,12 @@ public sealed record RawKvClientOptions
 
     /// <summary>Requests of one batch call in flight to one store at a time.</summary>
     public int MaxBatchRequestsPerStore { get; init; } = 8;
+
+    /// <summary>Single-key Get and Put requests to one region in flight at a time; past this, further ones wait
+    /// and go out together as one BatchGet / BatchPut when an answer comes back (0: every call is its own
+    /// request). Under load this shares each request's RPC, Raft entry and apply among many calls.</summary>
+    public int CoalesceAfterInflight { get; init; } = 4;
+
+    /// <summary>Calls carried by one coalesced request at most.</summary>
+    public int MaxCoalescedCalls { get; init; } = 256;
 }

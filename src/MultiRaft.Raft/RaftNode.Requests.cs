@@ -312,25 +312,32 @@ public sealed partial class RaftNode
     /// and for an election timeout after one aborts, and until an entry of this leader's term commits.
     /// Assumed: a TimeoutNow is not delayed in the network by more than that election timeout.
     /// </summary>
-    public bool HasValidLease
+    public bool HasValidLease => LeaseTicksLeft > 0;
+
+    /// <summary>How many more ticks the lease of <see cref="HasValidLease"/> holds from the current tick (0: no
+    /// lease). A host that serves reads outside its Raft loop converts this into a deadline on its own clock;
+    /// the tick at which the lease ends is fixed once a quorum acknowledged, so the deadline only ever moves
+    /// with new acknowledgements.</summary>
+    public int LeaseTicksLeft
     {
         get
         {
             if (Role != RaftRole.Leader || !_config.LeaseRead || !_config.CheckQuorum || LeadTransferee != None || _ticks < _leaseVoidUntilTick)
             {
-                return false;
+                return 0;
             }
             if (_log.TermOrZero(_log.Committed) != Term)
             {
-                return false;
+                return 0;
             }
             if (!_tracker.Progress.TryGetValue(Id, out var self))
             {
-                return false;
+                return 0;
             }
             self.AckedTickStamp = _ticks;
             var stamp = _tracker.QuorumTickStamp();
-            return stamp > 0 && _ticks < stamp + (ulong)_config.LeaseTicks;
+            var end = stamp + (ulong)_config.LeaseTicks;
+            return stamp > 0 && _ticks < end ? (int)(end - _ticks) : 0;
         }
     }
 }

@@ -12,9 +12,9 @@ namespace MultiRaft.Client.Tests;
 internal static class ClusterOps
 {
     /// <summary>A started cluster whose first region has a leader.</summary>
-    public static async Task<TestCluster> StartClusterAsync()
+    public static async Task<TestCluster> StartClusterAsync(Func<Store.StoreOptions, Store.StoreOptions>? tune = null)
     {
-        var cluster = await TestCluster.StartAsync();
+        var cluster = await TestCluster.StartAsync(tune: tune);
         try
         {
             await LeaderAsync(cluster, B("a"));

@@ -198,12 +198,14 @@ public class LinearizableReadTests
         {
             cluster.TickAll();
             Assert.True(leader.HasValidLease, $"lease should hold at tick {leader.Ticks}");
+            Assert.Equal(stamp + lease - leader.Ticks, (ulong)leader.LeaseTicksLeft); // counts down to the same end tick
         }
         cluster.TickAll();
 
         Assert.Equal(stamp + lease, leader.Ticks);
         Assert.Equal(RaftRole.Leader, leader.Role);
         Assert.False(leader.HasValidLease);
+        Assert.Equal(0, leader.LeaseTicksLeft);
         // Without a lease a read needs a heartbeat round again.
         leader.ReadIndex(1);
         cluster.Deliver();

@@ -70,6 +70,7 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
         foreach (var (peer, state) in _applied)
         {
             peer.AppliedIndex = state.AppliedIndex;
+            peer.AppliedTerm = state.AppliedTerm;
         }
         _applied.Clear();
     }

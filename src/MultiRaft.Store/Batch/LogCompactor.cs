@@ -11,14 +11,14 @@ namespace MultiRaft.Store.Batch;
 /// applied index — or, on a leader, at the slowest follower's match when that
 /// is not too far behind, so a healthy follower is not pushed onto a snapshot. The applied state is made
 /// durable in the KV engine first: the log is never compacted past what the KV engine has durably applied.
+/// Every Raft worker's round calls it, concurrently: it keeps no state between calls.
 /// </summary>
 internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEngine kv)
 {
-    private readonly List<(Peer Peer, ulong CompactTo)> _due = [];
-
     public void Compact(List<(Peer Peer, Ready Ready)> readies)
     {
         var threshold = (ulong)options.LogGcThresholdEntries;
+        List<(Peer Peer, ulong CompactTo)>? due = null;
         foreach (var (peer, _) in readies)
         {
             if (peer.IsDestroyed || !peer.IsInitialized)
@@ -39,16 +39,16 @@ internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEn
             }
             if (compactTo > first)
             {
-                _due.Add((peer, compactTo));
+                (due ??= []).Add((peer, compactTo));
             }
         }
-        if (_due.Count == 0)
+        if (due is null)
         {
             return;
         }
         using (var sync = kv.NewWriteBatch())
         {
-            foreach (var (peer, _) in _due)
+            foreach (var (peer, _) in due)
             {
                 if (kv.GetApplyState(peer.RegionId) is { } state)
                 {
@@ -57,11 +57,10 @@ internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEn
             }
             kv.Write(sync, sync: true); // Flushes the WAL with every apply written before it.
         }
-        foreach (var (peer, compactTo) in _due)
+        foreach (var (peer, compactTo) in due)
         {
             log.Compact(peer.RegionId, compactTo);
         }
-        _due.Clear();
     }
 
     private static ulong? SlowestFollowerMatch(Peer peer)

@@ -32,6 +32,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                 continue;
             }
             _ticks.Add(peer.HandleInbox());
+            peer.UpdateLocalReads();
             if (peer.Node.HasReady)
             {
                 _readies.Add((peer, peer.Node.GetReady()));

@@ -273,6 +273,7 @@ internal sealed partial class Peer
     public void Destroy(RegionError reason)
     {
         _destroyed = true;
+        StopLocalReads();
         // A proposal Raft already took may still commit through the other replicas: its outcome is unknown.
         var unknown = new RegionError(RegionErrorKind.Timeout, $"{reason.Message}; the write was proposed and may still be applied");
         foreach (var proposal in _proposals.Values)

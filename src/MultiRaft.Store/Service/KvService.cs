@@ -53,19 +53,27 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         return ProtocolSerializer.Serialize(await handle(request, cancellation).ConfigureAwait(false));
     };
 
-    /// <summary>Waits until this leader may serve a linearizable read of the region, then checks the region
-    /// did not change under the request (a split while the read waited).</summary>
+    /// <summary>Waits until this leader may serve a linearizable read of the region (at once while its lease
+    /// holds, else after a Raft round), then checks the region did not change under the request (a split while
+    /// the read waited).</summary>
     private async Task<RegionError?> ReadBarrierAsync(Peer peer, RegionContext context, CancellationToken cancellation)
     {
         if (RequestChecks.Leader(peer) is { } notLeader)
         {
             return notLeader;
         }
-        var waiter = new ReadWaiter();
-        peer.Post(new PeerInput(PeerInputKind.Read, Read: waiter));
-        if (await waiter.Completion.WaitAsync(cancellation).ConfigureAwait(false) is { } error)
+        if (peer.CanReadLocally)
         {
-            return error;
+            metrics.ReadServedLocally();
+        }
+        else
+        {
+            var waiter = new ReadWaiter();
+            peer.Post(new PeerInput(PeerInputKind.Read, Read: waiter));
+            if (await waiter.Completion.WaitAsync(cancellation).ConfigureAwait(false) is { } error)
+            {
+                return error;
+            }
         }
         if (RequestChecks.Epoch(context, peer.Region) is { } epochError)
         {

@@ -31,6 +31,7 @@ internal sealed class SnapshotInstaller(KvEngine kv, SnapshotFiles files)
         }
         peer.Region = summary.Region;
         peer.AppliedIndex = summary.Apply.AppliedIndex;
+        peer.AppliedTerm = summary.Apply.AppliedTerm;
         peer.IsInitialized = true;
         Interlocked.Increment(ref _installed);
     }

@@ -26,6 +26,7 @@ internal sealed class StoreMetrics : IDisposable
     private readonly Counter<long> _snapshotsSent;
     private readonly Counter<long> _snapshotsReceived;
     private readonly Counter<long> _reads;
+    private readonly Counter<long> _localReads;
 
     public StoreMetrics(ulong storeId)
     {
@@ -48,6 +49,7 @@ internal sealed class StoreMetrics : IDisposable
         _snapshotsSent = Meter.CreateCounter<long>("snapshots.sent", "{snapshot}", "Region snapshots streamed to other stores and accepted by them");
         _snapshotsReceived = Meter.CreateCounter<long>("snapshots.received", "{snapshot}", "Region snapshots received complete and checksum-verified");
         _reads = Meter.CreateCounter<long>("reads", "{request}", "Linearizable client reads served (get, batch get, scan)");
+        _localReads = Meter.CreateCounter<long>("local_reads", "{request}", "Reads served under the leader's lease without a Raft round");
     }
 
     public ulong StoreId { get; }
@@ -89,6 +91,8 @@ internal sealed class StoreMetrics : IDisposable
     public void SnapshotReceived() => _snapshotsReceived.Add(1);
 
     public void ReadServed() => _reads.Add(1);
+
+    public void ReadServedLocally() => _localReads.Add(1);
 
     /// <summary>The label value of a reason, cached so a rejection allocates nothing.</summary>
     public static string ReasonName(RegionErrorKind reason)

@@ -1,0 +1,143 @@
+using MultiRaft.Protocol.Kv;
+using MultiRaft.Transport.Rpc;
+
+namespace MultiRaft.Client;
+
+/// <summary>
+/// Natural batching of single-key requests, the way a group commit batches fsyncs: while a few requests to one
+/// region (at one epoch, on one store) are already in flight, more requests to it wait, and when one comes back
+/// everything that waited goes out as one batch request. An idle region costs no added latency; a busy one
+/// sends far fewer, larger requests, so each request's RPC, Raft entry and apply work is shared by many
+/// callers. Every caller gets the batch's answer for its own item: the same region error for all (the region
+/// is one Raft group, so a batch is applied whole or not at all), or its own result.
+/// </summary>
+internal sealed class RequestCoalescer<TItem, TResult>
+{
+    /// <summary>Sends one batch of one region's items; returns the region error or one result per item.</summary>
+    public delegate Task<(RegionError? Error, TResult[] Results)> BatchSend(RpcClient store, RegionContext context, List<TItem> items);
+
+    private readonly Dictionary<LaneKey, Lane> _lanes = [];
+    private readonly BatchSend _send;
+    private readonly Func<TItem, long> _sizeOf;
+    private readonly int _maxInflight;
+    private readonly int _maxItems;
+    private readonly long _maxBytes;
+
+    /// <param name="sizeOf">An item's bytes in a request.</param>
+    /// <param name="maxInflight">Batches in flight per region before callers start to wait.</param>
+    /// <param name="maxItems">Items per batch; with <paramref name="maxBytes"/>, within the stores' batch limits
+    /// (an item larger than that still goes, alone, for the store to judge).</param>
+    public RequestCoalescer(BatchSend send, Func<TItem, long> sizeOf, int maxInflight, int maxItems, long maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxInflight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxItems, 1);
+        _send = send;
+        _sizeOf = sizeOf;
+        _maxInflight = maxInflight;
+        _maxItems = maxItems;
+        _maxBytes = maxBytes;
+    }
+
+    /// <summary>Sends <paramref name="item"/> to the region, alone or in a batch. A caller whose
+    /// <paramref name="cancellation"/> fires stops waiting; its item may still be sent (for a write: an unknown
+    /// outcome, which is what the caller reports on a deadline anyway).</summary>
+    public Task<(RegionError? Error, TResult Result)> SubmitAsync(RpcClient store, RegionContext context, ulong storeId, TItem item, CancellationToken cancellation)
+    {
+        var waiter = new Waiter(store, item);
+        var key = new LaneKey(context.RegionId, context.Epoch.ConfVersion, context.Epoch.Version, storeId);
+        List<Waiter>? sendNow = null;
+        Lane lane;
+        lock (_lanes)
+        {
+            if (!_lanes.TryGetValue(key, out lane!))
+            {
+                _lanes[key] = lane = new Lane(key, context);
+            }
+            if (lane.Inflight < _maxInflight)
+            {
+                lane.Inflight++;
+                sendNow = [waiter];
+            }
+            else
+            {
+                lane.Pending.Add(waiter);
+            }
+        }
+        if (sendNow is not null)
+        {
+            _ = SendAsync(lane, sendNow);
+        }
+        return waiter.Completion.Task.WaitAsync(cancellation);
+    }
+
+    private async Task SendAsync(Lane lane, List<Waiter> batch)
+    {
+        while (true)
+        {
+            await CompleteAsync(lane, batch).ConfigureAwait(false);
+            lock (_lanes)
+            {
+                if (lane.Pending.Count == 0)
+                {
+                    lane.Inflight--;
+                    if (lane.Inflight == 0)
+                    {
+                        _lanes.Remove(lane.Key); // Idle: a new epoch or leader makes a new lane; this one would only linger.
+                    }
+                    return;
+                }
+                var take = 0;
+                long bytes = 0;
+                while (take < lane.Pending.Count && take < _maxItems && (take == 0 || bytes + _sizeOf(lane.Pending[take].Item) <= _maxBytes))
+                {
+                    bytes += _sizeOf(lane.Pending[take++].Item);
+                }
+                batch = lane.Pending.GetRange(0, take);
+                lane.Pending.RemoveRange(0, take);
+            }
+        }
+    }
+
+    /// <summary>Sends one batch and hands each waiter its answer; a failed call fails every waiter alike.</summary>
+    private async Task CompleteAsync(Lane lane, List<Waiter> batch)
+    {
+        try
+        {
+            var items = batch.ConvertAll(w => w.Item);
+            var (error, results) = await _send(batch[0].Store, lane.Context, items).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Completion.TrySetResult((error, error is null ? results[i] : default!));
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var waiter in batch)
+            {
+                waiter.Completion.TrySetException(e);
+            }
+        }
+    }
+
+    private readonly record struct LaneKey(ulong RegionId, ulong ConfVersion, ulong Version, ulong StoreId);
+
+    private sealed class Lane(LaneKey key, RegionContext context)
+    {
+        public LaneKey Key { get; } = key;
+
+        public RegionContext Context { get; } = context;
+
+        public int Inflight { get; set; }
+
+        public List<Waiter> Pending { get; } = [];
+    }
+
+    private sealed class Waiter(RpcClient store, TItem item)
+    {
+        public RpcClient Store { get; } = store;
+
+        public TItem Item { get; } = item;
+
+        public TaskCompletionSource<(RegionError? Error, TResult Result)> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
