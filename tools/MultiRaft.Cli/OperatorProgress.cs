@@ -55,11 +55,12 @@ internal abstract class OperatorProgress
                     {
                         foreach (var o in operators)
                         {
+                            var description = Markup.Escape(Describe(o));
                             if (!bars.TryGetValue(o.Id, out var bar))
                             {
-                                bar = bars[o.Id] = context.AddTask("", maxValue: o.Steps.Length);
+                                bar = bars[o.Id] = context.AddTask(description, maxValue: o.Steps.Length);
                             }
-                            bar.Description = Markup.Escape(Describe(o));
+                            bar.Description = description;
                             bar.Value = o.State == OperatorState.Finished ? o.Steps.Length : o.CurrentStep;
                             if (o.State != OperatorState.Running)
                             {

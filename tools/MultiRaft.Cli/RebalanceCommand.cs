@@ -129,7 +129,10 @@ internal static class RebalanceCommand
             Console.WriteLine(JsonSerializer.Serialize(result, PdHttp.Json));
             return;
         }
-        printOperators(result.Operators);
+        if (result.Operators.Length > 0)
+        {
+            printOperators(result.Operators);
+        }
         var after = result.After.ToDictionary(s => s.StoreId);
         Terminal.Table(["STORE", "LEADERS BEFORE", "AFTER", "REPLICAS BEFORE", "AFTER"], result.Before.Select(b => after.TryGetValue(b.StoreId, out var a)
             ? new[] { $"{b.StoreId}", $"{b.Leaders}", $"{a.Leaders}", $"{b.Replicas}", $"{a.Replicas}" }
