@@ -31,4 +31,33 @@ internal static class Cli
         await process.WaitForExitAsync(timeout.Token);
         return new Result(process.ExitCode, await output, await error);
     }
+
+    /// <summary>Runs the command until <paramref name="done"/> holds for its JSON (what it waits for goes
+    /// through Raft and PD's heartbeats, so it takes a while on a loaded machine), and returns that run.</summary>
+    public static async Task<Result> UntilAsync(Func<JsonElement, bool> done, string waitingFor, params string[] arguments)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var result = await RunAsync(arguments);
+            Assert.True(result.ExitCode == 0, $"{string.Join(' ', arguments)} failed: {result.Error}");
+            if (done(result.Json))
+            {
+                return result;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"never saw {waitingFor}; last: {result.Out}");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>A number as a command-line argument.</summary>
+    public static string Arg(ulong value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a command that must fail, and checks its exit code and that its message says <paramref name="says"/>.</summary>
+    public static async Task FailsAsync(int exitCode, string says, params string[] arguments)
+    {
+        var result = await RunAsync(arguments);
+        Assert.True(result.ExitCode == exitCode, $"{string.Join(' ', arguments)}: exit {result.ExitCode}, not {exitCode}; {result.Error}");
+        Assert.Contains(says, result.Error, StringComparison.Ordinal);
+    }
 }

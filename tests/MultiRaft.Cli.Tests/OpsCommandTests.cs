@@ -4,6 +4,7 @@ namespace MultiRaft.Cli.Tests;
 
 /// <summary>The ops commands against an in-process cluster (real PD with its HTTP API and schedulers, real
 /// stores), asserting on their JSON; bad arguments and an unreachable PD give a message and a non-zero exit.</summary>
+[Collection(OneClusterAtATime.Name)]
 public sealed class OpsCommandTests
 {
     [Fact]
@@ -75,5 +76,44 @@ public sealed class OpsCommandTests
         Assert.Contains("unreachable", unreachable.Error, StringComparison.Ordinal);
         var noRegion = await Cli.RunAsync("split", "--pd", "127.0.0.1:1");
         Assert.NotEqual(0, noRegion.ExitCode);
+        await Cli.FailsAsync(1, "unreachable", "rebalance", "--pd", "127.0.0.1:1");
+        await Cli.FailsAsync(1, "unreachable", "scheduler", "config", "balance-leader", "tolerance", "3", "--pd", "127.0.0.1:1");
+        await Cli.FailsAsync(1, "unreachable", "hot", "--pd", "127.0.0.1:1");
+        await Cli.FailsAsync(2, "--timeout must be a positive", "rebalance", "--timeout", "0", "--pd", "127.0.0.1:1");
+        var missingValue = await Cli.RunAsync("scheduler", "config", "balance-leader", "tolerance");
+        Assert.NotEqual(0, missingValue.ExitCode);
+        Assert.Contains("Required argument missing", missingValue.Error, StringComparison.Ordinal);
+        var halfRange = await Cli.RunAsync("regions", "--range", "a");
+        Assert.NotEqual(0, halfRange.ExitCode);
+        Assert.Contains("--range", halfRange.Error, StringComparison.Ordinal);
+        var noStore = await Cli.RunAsync("move-peer", "--region", "2", "--from", "1");
+        Assert.NotEqual(0, noStore.ExitCode);
+        Assert.Contains("--to", noStore.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Every_command_s_help_has_an_example()
+    {
+        var missing = new List<string>();
+        var pending = new Queue<string[]>(Subcommands((await Cli.RunAsync("--help")).Out).Select(c => new[] { c }));
+        Assert.Contains(["rebalance"], pending);
+        while (pending.TryDequeue(out var command))
+        {
+            var help = await Cli.RunAsync([.. command, "--help"]);
+            if (!help.Out.Contains("Example: multiraft", StringComparison.Ordinal))
+            {
+                missing.Add(string.Join(' ', command));
+            }
+            foreach (var sub in Subcommands(help.Out))
+            {
+                pending.Enqueue([.. command, sub]);
+            }
+        }
+        Assert.Empty(missing);
+    }
+
+    /// <summary>The names under "Commands:" in a help text.</summary>
+    private static IEnumerable<string> Subcommands(string help) =>
+        help.Split('\n').SkipWhile(l => !l.StartsWith("Commands:", StringComparison.Ordinal)).Skip(1)
+            .TakeWhile(l => l.Trim().Length > 0).Where(l => l.StartsWith("  ", StringComparison.Ordinal) && l[2] != ' ').Select(l => l.Trim().Split(' ')[0]);
 }

@@ -61,6 +61,41 @@ public sealed class HttpApiTests : IAsyncLifetime, IDisposable
         Assert.True((int)(await _http.PostAsync("split", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"))).StatusCode is >= 400 and < 500);
     }
 
+    [Fact]
+    public async Task A_scheduler_setting_changes_only_when_valid()
+    {
+        var changed = await _http.PostAsJsonAsync("schedulers/balance-leader/config", new { key = "tolerance", value = "5" });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Equal(5, (await changed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("config").GetProperty("tolerance").GetInt32());
+        foreach (var (key, value, says) in new[] { ("tolerance", "1", "greater than or equal"), ("tolerance", "lots", "not a valid value"), ("patience", "3", "no setting 'patience'") })
+        {
+            var refused = await _http.PostAsJsonAsync("schedulers/balance-leader/config", new { key, value });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains(says, await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        var unknown = await _http.PostAsJsonAsync("schedulers/no-such/config", new { key = "tolerance", value = "3" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        var schedulers = await _http.GetFromJsonAsync<JsonElement>("schedulers");
+        var config = schedulers.EnumerateArray().Single(s => s.GetProperty("name").GetString() == "balance-leader").GetProperty("config");
+        Assert.Equal(5, config.GetProperty("tolerance").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_rebalance_plan_starts_nothing()
+    {
+        await using var pd = new PdClient([_pd.Endpoint]);
+        var store = await pd.AllocIdAsync();
+        await pd.PutStoreAsync(store, "127.0.0.1:1", null);
+        await pd.GetBootstrapRegionAsync(store);
+
+        var plan = await _http.GetFromJsonAsync<JsonElement>("rebalance");
+        Assert.Equal(0, plan.GetProperty("operators").GetArrayLength());
+        Assert.Equal((long)store, Assert.Single(plan.GetProperty("after").EnumerateArray()).GetProperty("storeId").GetInt64());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync("regions?start=m&end=a")).StatusCode);
+        Assert.Equal(1, (await _http.GetFromJsonAsync<JsonElement>("regions?start=a&end=m")).GetArrayLength());
+        Assert.Equal(0, (await _http.GetFromJsonAsync<JsonElement>("operators")).GetProperty("running").GetArrayLength());
+    }
+
     public void Dispose() => _http.Dispose();
 
     public async Task DisposeAsync()

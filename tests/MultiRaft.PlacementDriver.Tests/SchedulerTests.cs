@@ -121,6 +121,27 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void A_dry_run_of_disabled_balancers_proposes_without_starting_or_allocating()
+    {
+        var cluster = Only(SplitScheduler.SchedulerName).WithStores(1, 2, 3, 4);
+        for (ulong id = 1; id <= 8; id++)
+        {
+            cluster.Put(id, [1, 2, 3], Stats(bytes: 100)); // All led by store 1; store 4 empty.
+        }
+        var plan = cluster.Runner.RunNow([BalanceRegionScheduler.SchedulerName, BalanceLeaderScheduler.SchedulerName], dryRun: true);
+        Assert.Contains(plan.Proposed, o => o.Kind == OperatorKind.MovePeer);
+        Assert.Contains(plan.Proposed, o => o.Kind == OperatorKind.TransferLeader);
+        Assert.Equal(plan.Proposed.Count, plan.Proposed.Select(o => o.RegionId).Distinct().Count()); // One per region, as for real.
+        Assert.Empty(cluster.Controller.Running());
+        Assert.Equal(10_001UL, cluster.AllocateId()); // The fake allocator starts at 10,000: no peer id was taken.
+        Assert.True(plan.Store(4)!.Replicas > 0); // The counts show what the plan would do.
+
+        var started = cluster.Runner.RunNow([BalanceRegionScheduler.SchedulerName, BalanceLeaderScheduler.SchedulerName], dryRun: false);
+        Assert.Equal(plan.Proposed.Select(o => (o.RegionId, o.Kind)), started.Proposed.Select(o => (o.RegionId, o.Kind)));
+        Assert.Equal(started.Proposed.Count, cluster.Controller.Running().Length);
+    }
+
+    [Fact]
     public void Balance_region_evens_out_sizes_when_counts_allow()
     {
         var cluster = new FakeCluster(new SchedulingOptions { Enabled = [BalanceRegionScheduler.SchedulerName] }, maxReplicas: 1).WithStores(1, 2);

@@ -5,9 +5,9 @@ using MultiRaft.PlacementDriver.Scheduling;
 
 namespace MultiRaft.Cli;
 
-/// <summary><c>multiraft region | hot | operators | transfer-leader | add-peer | remove-peer | move-peer |
-/// scheduler</c>: one region, the hottest regions, PD's operators, the operators an operator can ask for, and the
-/// schedulers' switches — all through PD's HTTP API.</summary>
+/// <summary><c>multiraft region | hot | operators | transfer-leader | add-peer | remove-peer | move-peer</c>: one
+/// region, the hottest regions, PD's operators, and the operators an operator can ask for — all through PD's HTTP
+/// API.</summary>
 internal static class OperatorCommands
 {
     public static IEnumerable<Command> All() =>
@@ -17,7 +17,6 @@ internal static class OperatorCommands
         Step("add-peer", "Add a replica of a region on a store (learner, then promoted). Example: multiraft add-peer --region 2 --store 4", store: true),
         Step("remove-peer", "Remove a region's replica from a store. Example: multiraft remove-peer --region 2 --store 4", store: true),
         Step("move-peer", "Move a region's replica from one store to another. Example: multiraft move-peer --region 2 --from 1 --to 4", to: true, from: true),
-        Scheduler(),
     ];
 
     private static Command Region()
@@ -54,12 +53,20 @@ internal static class OperatorCommands
                 Console.WriteLine(JsonSerializer.Serialize(operators, PdHttp.Json));
                 return;
             }
-            OpsCommands.Print(false, [.. operators.Running, .. operators.History], ["ID", "REGION", "KIND", "BY", "STATE", "STEP", "REASON / OUTCOME"],
-                o => [$"{o.Id}", $"{o.RegionId}", $"{o.Kind}", o.Scheduler, $"{o.State}", $"{Math.Min(o.CurrentStep + 1, o.Steps.Length)}/{o.Steps.Length}",
-                    o.Outcome is null ? o.Reason : $"{o.Reason}; {o.Outcome}"]);
+            PrintOperators([.. operators.Running, .. operators.History]);
         }));
         return command;
     }
+
+    /// <summary>Operators as a table: what, by whom, where each stands, and why.</summary>
+    public static void PrintOperators(OperatorView[] operators) =>
+        Terminal.Table(["ID", "REGION", "KIND", "BY", "STATE", "STEP", "REASON / OUTCOME"], operators.Select(o => new[]
+        {
+            $"{o.Id}", $"{o.RegionId}", $"{o.Kind}", o.Scheduler, $"{o.State}", StepOf(o), o.Outcome is null ? o.Reason : $"{o.Reason}; {o.Outcome}",
+        }));
+
+    /// <summary>"2/3": the step an operator is at (its last once it ended), of how many.</summary>
+    public static string StepOf(OperatorView o) => $"{Math.Min(o.CurrentStep + 1, o.Steps.Length)}/{o.Steps.Length}";
 
     /// <summary>A command that asks PD for one operator on a region.</summary>
     private static Command Step(string name, string description, bool to = false, bool from = false, bool store = false)
@@ -90,34 +97,6 @@ internal static class OperatorCommands
             var accepted = await api.PostAsync<Accepted>(name, body, cancellation).ConfigureAwait(false);
             Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(accepted, PdHttp.Json) : $"operator {accepted.OperatorId}: {accepted.Description} scheduled");
         }));
-        return command;
-    }
-
-    private static Command Scheduler()
-    {
-        var command = new Command("scheduler", "List PD's schedulers, or switch one on or off. Example: multiraft scheduler disable balance-leader");
-        var pd = CliDefaults.PdOption();
-        var json = OpsCommands.JsonOption();
-        var list = new Command("list", "The schedulers, whether each runs, and its settings.") { pd, json };
-        list.SetAction((parse, cancellation) => OpsCommands.RunAsync(parse.GetValue(pd)!, async api =>
-        {
-            var schedulers = await api.GetAsync<JsonElement[]>("schedulers", cancellation).ConfigureAwait(false);
-            OpsCommands.Print(parse.GetValue(json), schedulers, ["NAME", "ENABLED", "CONFIG"],
-                s => [s.GetProperty("name").GetString()!, s.GetProperty("enabled").ToString(), s.GetProperty("config").GetRawText()]);
-        }));
-        command.Subcommands.Add(list);
-        foreach (var action in new[] { "enable", "disable" })
-        {
-            var actionPd = CliDefaults.PdOption();
-            var nameArgument = new Argument<string>("name") { Description = string.Join(", ", SchedulerRunner.AllNames) };
-            var sub = new Command(action, $"{action} a scheduler.") { nameArgument, actionPd };
-            sub.SetAction((parse, cancellation) => OpsCommands.RunAsync(parse.GetValue(actionPd)!, async api =>
-            {
-                await api.PostAsync<JsonElement>($"schedulers/{Uri.EscapeDataString(parse.GetValue(nameArgument)!)}/{action}", new { }, cancellation).ConfigureAwait(false);
-                Console.WriteLine($"{parse.GetValue(nameArgument)} {action}d");
-            }));
-            command.Subcommands.Add(sub);
-        }
         return command;
     }
 }

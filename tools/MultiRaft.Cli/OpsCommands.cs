@@ -5,7 +5,8 @@ using MultiRaft.PlacementDriver.Http;
 namespace MultiRaft.Cli;
 
 /// <summary><c>multiraft stores | regions | split</c>: the cluster as PD sees it, and asking PD to split a region.
-/// Tables by default, <c>--json</c> for the API's JSON (the shapes are stable).</summary>
+/// Tables by default, <c>--json</c> for the API's JSON (the shapes are stable); and what every ops command shares:
+/// <c>--json</c>, printing, and turning failures into a message and an exit code.</summary>
 internal static class OpsCommands
 {
     public static Command Stores()
@@ -28,13 +29,26 @@ internal static class OpsCommands
         var json = JsonOption();
         var key = new Option<string?>("--key") { Description = "only the region holding this key (0x-prefixed hex for binary)" };
         var store = new Option<ulong?>("--store") { Description = "only regions with a replica on this store" };
-        var command = new Command("regions", "List the regions in key order: range, epoch, leader, peers, size. Example: multiraft regions --key hello") { pd, json, key, store };
+        var range = new Option<string[]>("--range")
+        {
+            Description = "only regions overlapping [A, B); an empty B (\"\") means to the end",
+            Arity = new ArgumentArity(2, 2),
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "A B",
+        };
+        var command = new Command("regions", "List the regions in key order: range, epoch, leader, peers, size; the filters combine. "
+            + "Example: multiraft regions --range a m") { pd, json, key, range, store };
         command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(pd)!, async api =>
         {
             var query = new List<string>();
             if (parse.GetValue(key) is { } k)
             {
                 query.Add("key=" + Uri.EscapeDataString(k));
+            }
+            if (parse.GetValue(range) is [var start, var end])
+            {
+                query.Add("start=" + Uri.EscapeDataString(start));
+                query.Add("end=" + Uri.EscapeDataString(end));
             }
             if (parse.GetValue(store) is { } s)
             {
@@ -89,7 +103,7 @@ internal static class OpsCommands
         }
     }
 
-    /// <summary>A JSON array, or a plain table with a header row and columns padded to fit.</summary>
+    /// <summary>A JSON array, or a table with a header row.</summary>
     public static void Print<T>(bool json, T[] rows, string[] header, Func<T, string[]> cells)
     {
         if (json)
@@ -97,12 +111,6 @@ internal static class OpsCommands
             Console.WriteLine(JsonSerializer.Serialize(rows, PdHttp.Json));
             return;
         }
-        var lines = new List<string[]> { header };
-        lines.AddRange(rows.Select(cells));
-        var widths = Enumerable.Range(0, header.Length).Select(c => lines.Max(l => l[c].Length)).ToArray();
-        foreach (var line in lines)
-        {
-            Console.WriteLine(string.Join("  ", line.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd());
-        }
+        Terminal.Table(header, rows.Select(cells));
     }
 }

@@ -29,6 +29,16 @@ public sealed record RegionView(ulong Id, string StartKey, string EndKey, EpochV
 
 public sealed record SchedulerView(string Name, bool Enabled, object Config);
 
+/// <summary>The body of <c>POST /schedulers/{name}/config</c>: one setting, its value as text.</summary>
+public sealed record SettingBody(string? Key, string? Value);
+
+/// <summary>A store's leader and replica counts (before or after a rebalance).</summary>
+public sealed record StoreCountView(ulong StoreId, int Leaders, int Replicas);
+
+/// <summary>What <c>GET /rebalance</c> answers: the operators the balance schedulers would start now, and each
+/// store's counts once they (and the operators already running) are done.</summary>
+public sealed record RebalancePlanView(PlannedOperatorView[] Operators, StoreCountView[] After);
+
 public sealed record OperatorsView(OperatorView[] Running, OperatorView[] History);
 
 /// <summary>The body of the POST commands; each uses the fields it needs.</summary>

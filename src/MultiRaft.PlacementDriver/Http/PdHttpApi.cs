@@ -7,17 +7,22 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MultiRaft.Protocol.Metadata;
 using MultiRaft.PlacementDriver.Scheduling;
+using MultiRaft.PlacementDriver.Scheduling.Schedulers;
 
 namespace MultiRaft.PlacementDriver.Http;
 
 /// <summary>
 /// PD's HTTP API (ASP.NET Core minimal API, loopback by default): JSON views of stores, regions, hot regions,
 /// operators and schedulers for the ops tool and dashboards, and POST commands that become operators (split,
-/// transfer leader, add / remove / move a peer) or switch schedulers. A bad request gets 4xx with a message.
+/// transfer leader, add / remove / move a peer), switch or configure schedulers, or rebalance now. A bad request
+/// gets 4xx with a message.
 /// </summary>
 internal sealed class PdHttpApi : IAsyncDisposable
 {
     private const string ApiScheduler = "api";
+
+    /// <summary>The schedulers a rebalance runs: replicas first, then leaders (as a round orders them).</summary>
+    private static readonly string[] Rebalancers = [BalanceRegionScheduler.SchedulerName, BalanceLeaderScheduler.SchedulerName];
     private readonly WebApplication _app;
     private readonly StoreRegistry _stores;
     private readonly RegionRegistry _regions;
@@ -57,14 +62,17 @@ internal sealed class PdHttpApi : IAsyncDisposable
     private void Map()
     {
         _app.MapGet("/stores", () => Results.Ok(StoreViews()));
-        _app.MapGet("/regions", (string? key, ulong? store) => Results.Ok(Regions(key, store)));
+        _app.MapGet("/regions", (string? key, ulong? store, string? start, string? end) => Regions(key, store, start, end));
         _app.MapGet("/regions/{id}", (ulong id) => Region(_regions.Snapshot().FirstOrDefault(r => r.Region.Id == id), $"region {id}"));
         _app.MapGet("/regions/key/{key}", (string key) => Region(Find(KeyInput.Parse(key)), $"a region holding '{key}'"));
         _app.MapGet("/hot", () => Results.Ok(_regions.Snapshot().Where(r => (r.Stats?.WriteBytesPerSec ?? 0) + (r.Stats?.ReadBytesPerSec ?? 0) > 0)
             .OrderByDescending(r => (r.Stats?.WriteBytesPerSec ?? 0) + (r.Stats?.ReadBytesPerSec ?? 0)).Take(20).Select(RegionView.Of)));
         _app.MapGet("/operators", () => _schedulers is { } s ? Results.Ok(new OperatorsView(s.Controller.Running(), s.Controller.History())) : NoScheduling());
         _app.MapGet("/schedulers", () => _schedulers is { } s ? Results.Ok(s.Schedulers.Select(x => new SchedulerView(x.Name, x.Enabled, x.ConfigObject))) : NoScheduling());
+        _app.MapPost("/schedulers/{name}/config", (string name, SettingBody body) => ConfigureScheduler(name, body));
         _app.MapPost("/schedulers/{name}/{action}", (string name, string action) => SetScheduler(name, action));
+        _app.MapGet("/rebalance", () => Rebalance(dryRun: true));
+        _app.MapPost("/rebalance", () => Rebalance(dryRun: false));
         _app.MapPost("/{command}", (string command, CommandBody body) => Command(command, body));
     }
 
@@ -80,19 +88,40 @@ internal sealed class PdHttpApi : IAsyncDisposable
         });
     }
 
-    private IEnumerable<RegionView> Regions(string? key, ulong? store)
+    /// <summary>The regions in key order: those holding <paramref name="key"/>, with a replica on
+    /// <paramref name="store"/>, overlapping [<paramref name="start"/>, <paramref name="end"/>) (an empty or
+    /// missing end: no end), as many of these as are given.</summary>
+    private IResult Regions(string? key, ulong? store, string? start, string? end)
     {
         IEnumerable<RegionState> regions = _regions.Snapshot();
-        if (key is not null)
+        try
         {
-            var bytes = KeyInput.Parse(key);
-            regions = regions.Where(r => r.Region.Contains(bytes));
+            if (key is not null)
+            {
+                var bytes = KeyInput.Parse(key);
+                regions = regions.Where(r => r.Region.Contains(bytes));
+            }
+            if (start is not null || end is not null)
+            {
+                var from = KeyInput.Parse(start ?? "");
+                var to = KeyInput.Parse(end ?? "");
+                if (to.Length > 0 && ByteOrder.Instance.Compare(from, to) >= 0)
+                {
+                    return Results.BadRequest(new ApiError($"the range's start '{start}' must sort before its end '{end}'"));
+                }
+                regions = regions.Where(r => (r.Region.EndKey.Length == 0 || ByteOrder.Instance.Compare(r.Region.EndKey, from) > 0)
+                    && (to.Length == 0 || ByteOrder.Instance.Compare(r.Region.StartKey, to) < 0));
+            }
+        }
+        catch (ArgumentException e)
+        {
+            return Results.BadRequest(new ApiError(e.Message));
         }
         if (store is { } id)
         {
             regions = regions.Where(r => r.Region.PeerOnStore(id) is not null);
         }
-        return regions.OrderBy(r => r.Region.StartKey, ByteOrder.Instance).Select(RegionView.Of);
+        return Results.Ok(regions.OrderBy(r => r.Region.StartKey, ByteOrder.Instance).Select(RegionView.Of));
     }
 
     private RegionState? Find(byte[] key) => _regions.Snapshot().FirstOrDefault(r => r.Region.Contains(key));
@@ -114,7 +143,52 @@ internal sealed class PdHttpApi : IAsyncDisposable
         }
         return _schedulers.SetEnabled(name, action == "enable")
             ? Results.Ok(new SchedulerView(name, action == "enable", _schedulers.Find(name)!.ConfigObject))
-            : Results.NotFound(new ApiError($"no scheduler '{name}'; known: {string.Join(", ", SchedulerRunner.AllNames)}"));
+            : UnknownScheduler(name);
+    }
+
+    private static IResult UnknownScheduler(string name) =>
+        Results.NotFound(new ApiError($"no scheduler '{name}'; known: {string.Join(", ", SchedulerRunner.AllNames)}"));
+
+    private IResult ConfigureScheduler(string name, SettingBody body)
+    {
+        if (_schedulers is null)
+        {
+            return NoScheduling();
+        }
+        if (_schedulers.Find(name) is not { } scheduler)
+        {
+            return UnknownScheduler(name);
+        }
+        if (body.Key is null || body.Value is null)
+        {
+            return Results.BadRequest(new ApiError("'key' and 'value' are required"));
+        }
+        try
+        {
+            SchedulerSettings.Change(scheduler, body.Key, body.Value);
+        }
+        catch (ArgumentException e)
+        {
+            return Results.BadRequest(new ApiError(e.Message));
+        }
+        return Results.Ok(new SchedulerView(name, scheduler.Enabled, scheduler.ConfigObject));
+    }
+
+    /// <summary>One round of the balance schedulers now (enabled or not): a dry run answers what they would
+    /// start and the counts that would follow; otherwise the operators they started.</summary>
+    private IResult Rebalance(bool dryRun)
+    {
+        if (_schedulers is null)
+        {
+            return NoScheduling();
+        }
+        var round = _schedulers.RunNow(Rebalancers, dryRun);
+        if (!dryRun)
+        {
+            return Results.Ok(round.Proposed.Select(o => o.View()));
+        }
+        var after = round.Stores.OrderBy(s => s.Id).Select(s => new StoreCountView(s.Id, s.Leaders, s.Replicas));
+        return Results.Ok(new RebalancePlanView([.. round.Proposed.Select(o => o.PlannedView())], [.. after]));
     }
 
     private IResult Command(string command, CommandBody body)

@@ -193,14 +193,19 @@ public sealed class Operator
         new(region, OperatorKind.Split, scheduler, reason, [new SplitAction(keys)]);
 
     /// <summary>A copy of what it is and where it stands, for an API to show.</summary>
-    internal OperatorView View()
+    internal OperatorView View() => new(Id, RegionId, Kind, Scheduler, Reason, Steps(), Current, State, Outcome, Created, Ended);
+
+    /// <summary>What it would do, for an operator a dry run proposed (it has no id, state or times).</summary>
+    public PlannedOperatorView PlannedView() => new(RegionId, Kind, Scheduler, Reason, Steps());
+
+    private string[] Steps()
     {
         var steps = new string[Actions.Count];
         for (var i = 0; i < steps.Length; i++)
         {
             steps[i] = Actions[i].ToString()!;
         }
-        return new OperatorView(Id, RegionId, Kind, Scheduler, Reason, steps, Current, State, Outcome, Created, Ended);
+        return steps;
     }
 
     public override string ToString() => $"operator {Id} ({Kind} of region {RegionId} by {Scheduler}: {Reason})";
@@ -220,6 +225,9 @@ public sealed record OperatorView(
     string? Outcome,
     DateTimeOffset CreatedAt,
     DateTimeOffset? EndedAt);
+
+/// <summary>An operator a dry run proposed: what it would do and why.</summary>
+public sealed record PlannedOperatorView(ulong RegionId, OperatorKind Kind, string Scheduler, string Reason, string[] Steps);
 
 /// <summary>Keys as text in logs and views: UTF-8 when printable, hex otherwise.</summary>
 internal static class KeyText

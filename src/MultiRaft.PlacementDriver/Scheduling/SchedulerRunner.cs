@@ -118,26 +118,44 @@ public sealed class SchedulerRunner : IAsyncDisposable
         lock (_roundLock)
         {
             Controller.CheckTimeouts();
-            var context = new SchedulingContext(_view, Controller, _clock.GetUtcNow());
-            foreach (var scheduler in _schedulers)
-            {
-                if (!scheduler.Enabled)
-                {
-                    continue;
-                }
-                try
-                {
-                    scheduler.Schedule(context);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // One scheduler's bug must not stop the others (nor the loop).
-                    _logger.LogError(e, "Scheduler {Scheduler} failed", scheduler.Name);
-                }
-            }
+            var proposed = Round(static s => s.Enabled, dryRun: false).Proposed;
             Rounds++;
-            return context.Proposed;
+            return proposed;
         }
+    }
+
+    /// <summary>One round of the schedulers named <paramref name="names"/> (in round order), now, whether they
+    /// are enabled or not: an operator may balance on demand with automatic balancing switched off. With
+    /// <paramref name="dryRun"/> nothing starts and the context holds what would have.</summary>
+    public SchedulingContext RunNow(IReadOnlyCollection<string> names, bool dryRun)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        lock (_roundLock)
+        {
+            return Round(s => names.Contains(s.Name), dryRun);
+        }
+    }
+
+    private SchedulingContext Round(Func<Scheduler, bool> include, bool dryRun)
+    {
+        var context = new SchedulingContext(_view, Controller, _clock.GetUtcNow(), dryRun);
+        foreach (var scheduler in _schedulers)
+        {
+            if (!include(scheduler))
+            {
+                continue;
+            }
+            try
+            {
+                scheduler.Schedule(context);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // One scheduler's bug must not stop the others (nor the loop).
+                _logger.LogError(e, "Scheduler {Scheduler} failed", scheduler.Name);
+            }
+        }
+        return context;
     }
 
     /// <summary>Starts running a round every <see cref="Interval"/> in the background.</summary>

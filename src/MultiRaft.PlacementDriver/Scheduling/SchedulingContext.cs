@@ -83,7 +83,8 @@ public sealed class StoreLoad(StoreInfo store)
 /// One scheduling round: a snapshot of stores and regions, each store's counts with the running operators'
 /// pending effects already counted (so a round never re-decides what is under way), and the way to propose
 /// operators. An accepted operator's effects are counted at once, so one scheduler can propose several per
-/// round without overshooting.
+/// round without overshooting. A dry run (<see cref="IsDryRun"/>) only collects what the schedulers would
+/// propose: the controller never sees it and no peer id is allocated.
 /// </summary>
 public sealed class SchedulingContext
 {
@@ -91,14 +92,16 @@ public sealed class SchedulingContext
     private readonly IClusterView _view;
     private readonly Dictionary<ulong, StoreLoad> _stores = [];
     private readonly Dictionary<ulong, RegionState> _regionsById = [];
+    private readonly HashSet<ulong> _proposedRegions = [];
 
-    public SchedulingContext(IClusterView view, OperatorController controller, DateTimeOffset now)
+    public SchedulingContext(IClusterView view, OperatorController controller, DateTimeOffset now, bool dryRun = false)
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(controller);
         _view = view;
         _controller = controller;
         Now = now;
+        IsDryRun = dryRun;
         MaxReplicas = view.MaxReplicas;
         foreach (var store in view.Stores())
         {
@@ -143,6 +146,9 @@ public sealed class SchedulingContext
 
     public DateTimeOffset Now { get; }
 
+    /// <summary>Proposals are collected, not started.</summary>
+    public bool IsDryRun { get; }
+
     public int MaxReplicas { get; }
 
     /// <summary>Every region, in key order.</summary>
@@ -150,6 +156,9 @@ public sealed class SchedulingContext
 
     /// <summary>The stores that are Up, by id: the only ones that get new work.</summary>
     public IReadOnlyList<StoreLoad> UpStores { get; }
+
+    /// <summary>Every store's counts, running and proposed operators' effects included.</summary>
+    public IEnumerable<StoreLoad> Stores => _stores.Values;
 
     /// <summary>The operators accepted in this round.</summary>
     public List<Operator> Proposed { get; } = [];
@@ -164,8 +173,9 @@ public sealed class SchedulingContext
 
     public bool IsUp(ulong storeId) => _stores.TryGetValue(storeId, out var store) && store.IsUp;
 
-    /// <summary>Whether the region has an operator (so no other may start).</summary>
-    public bool IsBusy(ulong regionId) => _controller.HasOperator(regionId);
+    /// <summary>Whether the region has an operator, or got one this round (so no other may start: the round's
+    /// snapshot does not show what that one will do, even if it ends at once).</summary>
+    public bool IsBusy(ulong regionId) => _proposedRegions.Contains(regionId) || _controller.HasOperator(regionId);
 
     /// <summary>Whether the stores could take one more replica operator now (before allocating ids for one).</summary>
     public bool HasReplicaCapacity(ulong store)
@@ -174,23 +184,36 @@ public sealed class SchedulingContext
         var count = 0;
         foreach (var (op, _) in _controller.RunningWithProgress())
         {
-            count += op.AddsOn.Contains(store) || op.RemovesFrom.Contains(store) ? 1 : 0;
+            count += Touches(op, store);
+        }
+        if (IsDryRun)
+        {
+            // A real round's proposals are already running; a dry run's must be counted here.
+            foreach (var op in Proposed)
+            {
+                count += Touches(op, store);
+            }
         }
         return count < limit;
     }
 
-    /// <summary>A new peer on <paramref name="storeId"/>, with an id from PD's allocator.</summary>
-    public PeerInfo NewPeer(ulong storeId) => new(_view.AllocateId(), storeId, true);
+    private static int Touches(Operator op, ulong store) => op.AddsOn.Contains(store) || op.RemovesFrom.Contains(store) ? 1 : 0;
 
-    /// <summary>Hands the operator to the controller; when accepted its effects are counted at once.</summary>
+    /// <summary>A new peer on <paramref name="storeId"/>, with an id from PD's allocator (0 in a dry run, whose
+    /// operators never start).</summary>
+    public PeerInfo NewPeer(ulong storeId) => new(IsDryRun ? 0 : _view.AllocateId(), storeId, true);
+
+    /// <summary>Hands the operator to the controller (in a dry run: checks that it would take it); when
+    /// accepted its effects are counted at once.</summary>
     public bool Propose(Operator op)
     {
         ArgumentNullException.ThrowIfNull(op);
-        if (!_controller.TryAdd(op, out _))
+        if (IsBusy(op.RegionId) || (IsDryRun ? _controller.Refusal(op) is not null : !_controller.TryAdd(op, out _)))
         {
             return false;
         }
         Proposed.Add(op);
+        _proposedRegions.Add(op.RegionId);
         if (_regionsById.TryGetValue(op.RegionId, out var region))
         {
             CountPending(op, 0, region);
