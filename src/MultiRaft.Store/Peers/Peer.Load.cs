@@ -14,6 +14,7 @@ internal sealed partial class Peer
     private long _readKeys;
     private long _readBytes;
     private int _ticksSinceHealth;
+    private ulong _leaderSinceTick;
     private readonly byte[]?[] _samples = new byte[]?[SampleSlots];
     private long _sampled;
 
@@ -92,7 +93,10 @@ internal sealed partial class Peer
             {
                 continue;
             }
-            if (!progress.RecentActive)
+            // RecentActive alone would do on a sample taken just before CheckQuorum resets it every election
+            // timeout, and calls every follower down on one taken just after: down means silent for a while.
+            var heardAt = Math.Max(progress.AckedTickStamp, _leaderSinceTick);
+            if (!progress.RecentActive && Node.Ticks - heardAt > PeerHealth.DownAfterTicks)
             {
                 down.Add(id);
             }
@@ -105,10 +109,13 @@ internal sealed partial class Peer
     }
 }
 
-/// <summary>A leader's view of its followers: down (no answer within an election timeout), pending (far
+/// <summary>A leader's view of its followers: down (no answer for <see cref="DownAfterTicks"/>), pending (far
 /// behind, or being sent a snapshot), and how far each has replicated.</summary>
 internal sealed record PeerHealth(ulong[] Down, ulong[] Pending, ulong LastIndex, IReadOnlyDictionary<ulong, ulong> Matches)
 {
+    /// <summary>Two default election timeouts: a follower that answers heartbeats is never this silent.</summary>
+    public const ulong DownAfterTicks = 20;
+
     public const ulong PendingAfterEntries = 256;
 
     public static PeerHealth Unknown { get; } = new([], [], 0, new Dictionary<ulong, ulong>());

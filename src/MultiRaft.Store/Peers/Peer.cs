@@ -261,6 +261,7 @@ internal sealed partial class Peer
         if (_isLeader && !wasLeader)
         {
             HeartbeatDue = true;
+            _leaderSinceTick = Node.Ticks; // Followers are not down before they had time to answer this leader.
         }
         if (wasLeader && !_isLeader)
         {
