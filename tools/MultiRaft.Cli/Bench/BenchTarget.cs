@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MultiRaft.Client;
 using MultiRaft.PlacementDriver.Scheduling;
 using MultiRaft.Store;
+using MultiRaft.Transport.Rpc;
 
 namespace MultiRaft.Cli.Bench;
 
@@ -49,9 +50,13 @@ internal sealed class BenchTarget : IAsyncDisposable
                 pd = local.PdAddress;
                 progress.WriteLine($"started a local cluster: PD {pd}, {localStores} stores, data {directory}");
             }
+            else
+            {
+                await CheckReachableAsync(pd, cancellation).ConfigureAwait(false);
+            }
             var client = RawKvClient.Create(pd);
             var target = new BenchTarget(pd, local, directory, logging, client);
-            await target.WaitUntilWritableAsync(cancellation).ConfigureAwait(false);
+            await target.WaitUntilWritableAsync(local is null ? TimeSpan.Zero : TimeSpan.FromSeconds(60), cancellation).ConfigureAwait(false);
             return target;
         }
         catch
@@ -65,11 +70,26 @@ internal sealed class BenchTarget : IAsyncDisposable
         }
     }
 
-    /// <summary>A fresh cluster elects its first leader within seconds: wait for a write to go through, so the
-    /// load phase and the warm-up do not start against a cluster that cannot answer yet.</summary>
-    private async Task WaitUntilWritableAsync(CancellationToken cancellation)
+    /// <summary>A PD that refuses connections fails the run at once, not after the client's retries.</summary>
+    private static async Task CheckReachableAsync(string pd, CancellationToken cancellation)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        await using var client = new PdClient(PdClient.ParseEndpoints(pd), new PdClientOptions { CallTimeout = TimeSpan.FromSeconds(5) });
+        try
+        {
+            await client.GetClusterAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+        {
+            throw new OpsException($"PD at {pd} is unreachable: {e.Message}");
+        }
+    }
+
+    /// <summary>A fresh cluster elects its first leader within seconds: wait (up to <paramref name="patience"/>)
+    /// for a write to go through, so the load phase and the warm-up do not start against a cluster that cannot
+    /// answer yet.</summary>
+    private async Task WaitUntilWritableAsync(TimeSpan patience, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + patience;
         while (true)
         {
             try
