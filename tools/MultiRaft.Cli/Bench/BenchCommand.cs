@@ -63,7 +63,7 @@ internal static class BenchCommand
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Workload}: {result.OpsPerSec:N0} ops/s over {result.DurationSec:0.#} s, {result.Clients} clients; p50 {result.P50Ms:0.###} ms, "
-            + $"p99 {result.P99Ms:0.###} ms; errors {result.Errors:N0}"));
+            + $"p99 {result.P99Ms:0.###} ms; errors {result.Errors:N0}; GC pauses {result.GcPauseMs:N0} ms ({result.Gen2Collections} gen2)"));
         OpsCommands.Print(false, [.. result.PerOperation], ["OPERATION", "OPS", "OPS/S", "P50 MS", "P95 MS", "P99 MS", "P99.9 MS", "MAX MS", "ERRORS"],
             p => [p.Key, N(p.Value.Ops), N(p.Value.OpsPerSec), Ms(p.Value.P50Ms), Ms(p.Value.P95Ms), Ms(p.Value.P99Ms), Ms(p.Value.P999Ms), Ms(p.Value.MaxMs), N(p.Value.Errors)]);
         if (result.ErrorsByKind.Count > 0)

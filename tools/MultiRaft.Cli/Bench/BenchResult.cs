@@ -17,7 +17,13 @@ internal sealed record BenchResult(
     int KeySize,
     int ValueSize,
     long Keys,
-    string Distribution);
+    string Distribution)
+{
+    /// <summary>Garbage-collection pauses in this process while measuring (with --local, the servers' too).</summary>
+    public double GcPauseMs { get; init; }
+
+    public int Gen2Collections { get; init; }
+}
 
 internal sealed record OperationResult(long Ops, double OpsPerSec, long Errors, double P50Ms, double P95Ms, double P99Ms, double P999Ms, double MaxMs);
 

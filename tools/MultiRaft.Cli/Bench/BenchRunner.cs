@@ -57,8 +57,15 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
                 + $"warm-up {settings.Warmup.TotalSeconds:0.#} s, run {settings.Duration.TotalSeconds:0.#} s");
             await Task.Delay(settings.Warmup, cancellation).ConfigureAwait(false);
             metrics.Reset();
+            var pausedBefore = GC.GetTotalPauseDuration();
+            var gen2Before = GC.CollectionCount(2);
             var seconds = await MeasureAsync(metrics, cancellation).ConfigureAwait(false);
-            return metrics.Result(settings, seconds);
+            // This process's collections: the client's own, and with --local the servers' too.
+            return metrics.Result(settings, seconds) with
+            {
+                GcPauseMs = Math.Round((GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds),
+                Gen2Collections = GC.CollectionCount(2) - gen2Before,
+            };
         }
         finally
         {
