@@ -48,6 +48,7 @@ public sealed class BenchCommandTests
     [InlineData("--chart", "out.png", "--chart writes SVG")]
     [InlineData("--duration", "soon", "--duration must be a duration")]
     [InlineData("--clients", "0", "--clients must be between")]
+    [InlineData("--rate", "0", "--rate must be between")]
     [InlineData("--keys", "5000", "--keys must be between 1 and 4,096")]
     public async Task Bad_arguments_are_refused_before_anything_starts(string option, string value, string says)
     {

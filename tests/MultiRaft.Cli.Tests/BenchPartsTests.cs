@@ -81,4 +81,28 @@ public sealed class BenchPartsTests
     [InlineData("")]
     public void Bad_durations_are_refused_with_the_option_named(string text) =>
         Assert.Contains("--duration", Assert.Throws<ArgumentException>(() => DurationText.Parse(text, "--duration")).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task The_rate_limiter_hands_out_about_its_rate_and_no_burst_after_a_pause()
+    {
+        using var limiter = new RateLimiter(2_000);
+        await Task.Delay(500); // Unused permits carry over for 100 ms at most: about 200, not 1,000.
+        var taken = 0;
+        using (var window = new CancellationTokenSource(TimeSpan.FromMilliseconds(500)))
+        {
+            try
+            {
+                while (true)
+                {
+                    await limiter.WaitAsync(window.Token);
+                    taken++;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        // 200 carried over plus 1,000 over the half second; timers on a busy machine run late, never early.
+        Assert.InRange(taken, 500, 1_300);
+    }
 }

@@ -26,6 +26,8 @@ internal sealed class BenchOptions
 
     public Option<string> Warmup { get; } = new("--warmup") { Description = "how long to run before measuring", DefaultValueFactory = _ => "5s" };
 
+    public Option<double?> Rate { get; } = new("--rate") { Description = "cap the load at this many operations per second (latency at a given load, e.g. half the peak)" };
+
     public Option<int> Seed { get; } = new("--seed") { Description = "seeds key and operation choice", DefaultValueFactory = _ => 1 };
 
     public Option<string?> Json { get; } = new("--json") { Description = "also write the results (with a per-second timeline) to this JSON file" };
@@ -40,7 +42,7 @@ internal sealed class BenchOptions
         DefaultValueFactory = _ => 0,
     };
 
-    public IEnumerable<Option> All => [Workload, Clients, KeySize, ValueSize, Keys, Distribution, Duration, Warmup, Seed, Json, Chart, Pd, Local];
+    public IEnumerable<Option> All => [Workload, Clients, KeySize, ValueSize, Keys, Distribution, Duration, Warmup, Rate, Seed, Json, Chart, Pd, Local];
 
     /// <summary>The run's settings; <see cref="ArgumentException"/> with a message for any bad value.</summary>
     public BenchSettings Settings(ParseResult parse)
@@ -60,6 +62,7 @@ internal sealed class BenchOptions
             },
             Duration = DurationText.Parse(parse.GetValue(Duration)!, "--duration"),
             Warmup = DurationText.Parse(parse.GetValue(Warmup)!, "--warmup"),
+            Rate = parse.GetValue(Rate),
             Seed = parse.GetValue(Seed),
         };
         var keySpace = new KeySpace(settings.KeySize);
@@ -70,6 +73,7 @@ internal sealed class BenchOptions
                 ? $"a zipfian load needs --keys between 2 and {ZipfianChooser.MaxCount:N0}"
             : settings.Duration < TimeSpan.FromSeconds(1) ? "--duration must be at least 1s"
             : settings.Warmup < TimeSpan.Zero ? "--warmup must not be negative"
+            : settings.Rate is <= 0 or > 10_000_000 ? "--rate must be between 0 and 10,000,000 operations per second"
             : parse.GetValue(Local) is < 0 or > 16 ? "--local must be between 1 and 16 stores"
             : null;
         if (error is not null)

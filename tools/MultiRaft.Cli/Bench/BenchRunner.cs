@@ -50,11 +50,12 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
     {
         var metrics = new BenchMetrics(settings.Workload.Operations);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var clients = Enumerable.Range(0, settings.Clients).Select(i => Task.Run(() => ClientLoopAsync(i, metrics, stop.Token), CancellationToken.None)).ToArray();
+        using var limiter = settings.Rate is { } rate ? new RateLimiter(rate) : null;
+        var clients = Enumerable.Range(0, settings.Clients).Select(i => Task.Run(() => ClientLoopAsync(i, metrics, limiter, stop.Token), CancellationToken.None)).ToArray();
         try
         {
             progress.WriteLine($"{settings.Workload.Name} ({settings.Workload.Description}): {settings.Clients} clients, {settings.Distribution.ToString().ToLowerInvariant()} over {settings.Keys:N0} keys, "
-                + $"warm-up {settings.Warmup.TotalSeconds:0.#} s, run {settings.Duration.TotalSeconds:0.#} s");
+                + $"warm-up {settings.Warmup.TotalSeconds:0.#} s, run {settings.Duration.TotalSeconds:0.#} s" + (settings.Rate is { } cap ? $", at most {cap:N0} ops/s" : ""));
             await Task.Delay(settings.Warmup, cancellation).ConfigureAwait(false);
             metrics.Reset();
             var pausedBefore = GC.GetTotalPauseDuration();
@@ -92,13 +93,24 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
         return Stopwatch.GetElapsedTime(started, lastClose).TotalSeconds;
     }
 
-    private async Task ClientLoopAsync(int index, BenchMetrics metrics, CancellationToken stop)
+    private async Task ClientLoopAsync(int index, BenchMetrics metrics, RateLimiter? limiter, CancellationToken stop)
     {
         var random = new Random(HashCode.Combine(settings.Seed, index));
         var value = new byte[settings.ValueSize];
         random.NextBytes(value);
         while (!stop.IsCancellationRequested)
         {
+            if (limiter is not null)
+            {
+                try
+                {
+                    await limiter.WaitAsync(stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             var operation = settings.Workload.Next(random);
             var key = _keys.Key(operation == BenchOperation.Insert ? Interlocked.Increment(ref _nextInsert) - 1 : _chooser.Next(random));
             var started = Stopwatch.GetTimestamp();

@@ -29,6 +29,9 @@ internal sealed record BenchSettings
     /// <summary>Run this long before measuring (connections, routing caches, JIT); not counted.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Operations per second to issue at most (null: as fast as the clients go).</summary>
+    public double? Rate { get; init; }
+
     /// <summary>Seeds key and operation choice, so two runs issue the same requests.</summary>
     public int Seed { get; init; } = 1;
 }
