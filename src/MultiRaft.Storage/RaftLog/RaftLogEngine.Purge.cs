@@ -10,7 +10,9 @@ public sealed partial class RaftLogEngine
     /// <paramref name="maxRewriteBytes"/>; larger ones are returned in <see cref="PurgeResult.MustCompact"/>
     /// and hold the begin address back until they compact. So an idle region never pins the disk, and a
     /// lagging one costs at most one bounded rewrite. Ends with a sync; space comes back per segment file,
-    /// which FasterLog deletes in the background shortly after.
+    /// which FasterLog deletes in the background shortly after. Until a whole segment lies between the begin
+    /// address and the current segment there is nothing to free, so it returns at once: a rewrite holds the
+    /// lock every append waits for, and busy regions would be copied for nothing.
     /// </summary>
     public PurgeResult Purge(long maxRewriteBytes)
     {
@@ -20,6 +22,10 @@ public sealed partial class RaftLogEngine
             var target = _log.TailAddress;
             var rewritten = new List<ulong>();
             var mustCompact = new List<ulong>();
+            if (target >> _options.SegmentSizeBits << _options.SegmentSizeBits <= _log.BeginAddress)
+            {
+                return new PurgeResult(_log.BeginAddress, rewritten, mustCompact);
+            }
             var newBegin = target;
             foreach (var log in _regions.Values.ToList())
             {

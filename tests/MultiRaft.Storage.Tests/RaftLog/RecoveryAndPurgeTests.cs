@@ -84,6 +84,23 @@ public class RecoveryAndPurgeTests
     }
 
     [Fact]
+    public void Purge_copies_nothing_until_a_whole_segment_could_be_freed()
+    {
+        using var fx = new LogEngineFixture();
+        fx.Write(1, MakeEntries(1, 20, term: 1, size: 500), new HardState(1, 1, 20));
+        fx.Engine.Compact(1, 15);
+        var before = fx.Engine.Stats();
+
+        var result = fx.Engine.Purge(maxRewriteBytes: 1024 * 1024);
+
+        // Less than one 256 KiB segment of log: rewriting region 1 would free no file.
+        Assert.Empty(result.Rewritten);
+        Assert.Equal(before.BeginAddress, result.BeginAddress);
+        Assert.Equal(before.TailAddress, fx.Engine.Stats().TailAddress);
+        AssertSame(MakeEntries(16, 5, term: 1, size: 500), fx.Read(1, 16, 21));
+    }
+
+    [Fact]
     public void A_lagging_region_too_big_to_rewrite_holds_the_begin_address_until_it_compacts()
     {
         using var fx = new LogEngineFixture();

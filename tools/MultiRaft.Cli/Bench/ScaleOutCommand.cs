@@ -37,7 +37,8 @@ internal static class ScaleOutCommand
         var after = new Option<string>("--after") { Description = "the final window whose throughput counts as balanced", DefaultValueFactory = _ => "30s" };
         var command = new Command("scale-out", """
             The scale-out experiment: a local 3-store cluster with one region under a write-heavy load; after
-            --baseline, PD's load-based split, balance-leader and hot-region schedulers are switched on. --duration
+            --baseline, PD's load-based split (at a sixth of the single region's rate, at least TiKV's 3,000
+            keys/s), balance-leader and hot-region schedulers are switched on. --duration
             is the whole measured run; the last --after of it counts as balanced. Busy regions report to PD every
             2 s so PD sees the load quickly. Prints both steady throughputs, their ratio, and the splits and leader
             moves (marked on --chart).
@@ -77,17 +78,27 @@ internal static class ScaleOutCommand
         var pd = target.Local!.Pd;
         var events = new List<ScaleOutEvent>();
         var seen = new HashSet<long>();
+        var baseline = new List<TimelinePoint>();
         var runner = new BenchRunner(settings, target.Client, Console.Error)
         {
             OnSecond = point =>
             {
                 if (point.Sec == baselineSeconds)
                 {
+                    // TiKV's 3,000 keys/s would cut this one box's load into dozens of regions; a sixth of the
+                    // single region's rate gives about two per store, which is all spreading needs.
+                    var splitAt = (long)Math.Max(new LoadSplitConfig().KeysPerSec, Mean(baseline) / 6);
+                    var loadSplit = (LoadSplitScheduler)pd.Schedulers!.Find(LoadSplitScheduler.SchedulerName)!;
+                    loadSplit.Config = loadSplit.Config with { KeysPerSec = splitAt };
                     foreach (var name in BalancingSchedulers)
                     {
-                        pd.Schedulers!.SetEnabled(name, true);
+                        pd.Schedulers.SetEnabled(name, true);
                     }
-                    Console.Error.WriteLine("balancing on: load-split, balance-leader, hot-region");
+                    Console.Error.WriteLine($"balancing on: load-split (regions over {splitAt:N0} keys/s), balance-leader, hot-region");
+                }
+                if (point.Sec <= baselineSeconds)
+                {
+                    baseline.Add(point);
                 }
                 foreach (var op in pd.Operators!.History().Where(o => o.State == OperatorState.Finished && seen.Add(o.Id)))
                 {
@@ -97,7 +108,7 @@ internal static class ScaleOutCommand
             },
         };
         var run = await runner.RunAsync(cancellation).ConfigureAwait(false);
-        var before = Mean(run.Timeline.Where(p => p.Sec <= baselineSeconds));
+        var before = Mean(baseline);
         var balanced = Mean(run.Timeline.Where(p => p.Sec > run.Timeline.Length - afterSeconds));
         var stores = target.Local.Stores.Select(s => new ScaleOutStore(s.StoreId, s.RegionCount, s.LeaderCount)).ToArray();
         return new ScaleOutResult(Math.Round(before), Math.Round(balanced), before == 0 ? 0 : Math.Round(balanced / before, 2),
