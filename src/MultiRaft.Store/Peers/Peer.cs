@@ -169,7 +169,7 @@ internal sealed partial class Peer
                 case PeerInputKind.SnapshotReport:
                     Node.ReportSnapshot(input.PeerId, input.Succeeded);
                     break;
-                case PeerInputKind.TransferLeader:
+                case PeerInputKind.TransferLeader when CanLead(input.PeerId):
                     Node.TransferLeader(input.PeerId);
                     break;
                 case PeerInputKind.Campaign:
@@ -184,6 +184,15 @@ internal sealed partial class Peer
         }
         return ticked;
     }
+
+    /// <summary>Whether a transfer to <paramref name="peerId"/> may start: while it runs the leader refuses
+    /// proposals, so one to a peer being sent a snapshot or hundreds of entries behind would stall the region for
+    /// an election timeout and then fail. Such a request is dropped; whoever asked (PD's operator) asks again.
+    /// TiKV refuses these transfers the same way.</summary>
+    private bool CanLead(ulong peerId) =>
+        Node.Role != RaftRole.Leader
+        || (Node.Progress.TryGetValue(peerId, out var progress) && progress.State != Raft.Tracker.ProgressState.Snapshot
+            && progress.Match + PeerHealth.PendingAfterEntries >= Node.LastIndex);
 
     private void StepMessage(PeerInput input)
     {
