@@ -47,8 +47,7 @@ internal sealed class PdService(
             stores.Heartbeat(r.StoreId, r.Stats);
             return new StoreHeartbeatResponse(clusterId());
         }),
-        [PdMethods.RegionHeartbeat] = Handle((RegionHeartbeatRequest r) =>
-            new RegionHeartbeatResponse(operators.NextStep(r, regions.Heartbeat(r)))),
+        [PdMethods.RegionHeartbeat] = Handle<RegionHeartbeatRequest, RegionHeartbeatResponse>(new RegionHeartbeatHandler(regions, operators).Handle),
         [PdMethods.GetRegion] = Handle((GetRegionRequest r) => regions.GetByKey(Required(r.Key, "key"))),
         [PdMethods.GetRegionById] = Handle((GetRegionByIdRequest r) => regions.GetById(r.RegionId)),
         [PdMethods.ScanRegions] = Handle((ScanRegionsRequest r) =>
