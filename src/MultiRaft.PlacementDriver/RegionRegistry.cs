@@ -9,9 +9,9 @@ namespace MultiRaft.PlacementDriver;
 /// <para>Layout: a list sorted by start key (ranges never overlap, so it is also sorted by end key) plus a
 /// dictionary by id, both holding the same <see cref="RegionEntry"/> objects. The common report — a
 /// heartbeat without the region's metadata, whose region PD holds at that epoch — is a dictionary lookup and
-/// an in-place update. Only a change of
-/// range (split, merge) moves list elements: an O(n) memmove of references, cheap next to the RPC that
-/// brought it, and rare next to heartbeats. A balanced tree would make that O(log n) but every lookup slower.</para>
+/// an in-place update. Only a change of range (split, merge) moves list elements: an O(n) memmove of
+/// references, cheap next to the RPC that brought it, and rare next to heartbeats. A balanced tree would make
+/// that O(log n) but every lookup slower.</para>
 /// <para>Changed regions are collected in a dirty set that <see cref="TakeDirty"/> hands to the flusher, so a
 /// storm of heartbeats becomes one durable write per flush interval.</para>
 /// </summary>
