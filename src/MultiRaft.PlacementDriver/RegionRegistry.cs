@@ -8,9 +8,10 @@ namespace MultiRaft.PlacementDriver;
 /// Every region PD knows, for routing (by key, O(log n)) and by id (O(1)).
 /// <para>Layout: a list sorted by start key (ranges never overlap, so it is also sorted by end key) plus a
 /// dictionary by id, both holding the same <see cref="RegionEntry"/> objects. The common report — a
-/// heartbeat whose region is unchanged — is a dictionary lookup and an in-place update. Only a change of
-/// range (split, merge) moves list elements: an O(n) memmove of references, cheap next to the RPC that
-/// brought it, and rare next to heartbeats. A balanced tree would make that O(log n) but every lookup slower.</para>
+/// heartbeat without the region's metadata, whose region PD holds at that epoch — is a dictionary lookup and
+/// an in-place update. Only a change of range (split, merge) moves list elements: an O(n) memmove of
+/// references, cheap next to the RPC that brought it, and rare next to heartbeats. A balanced tree would make
+/// that O(log n) but every lookup slower.</para>
 /// <para>Changed regions are collected in a dirty set that <see cref="TakeDirty"/> hands to the flusher, so a
 /// storm of heartbeats becomes one durable write per flush interval.</para>
 /// </summary>
@@ -63,19 +64,32 @@ public sealed class RegionRegistry
         }
     }
 
-    /// <summary>Applies a leader's heartbeat: region, leader, term, health and load.</summary>
-    public RegionUpdate Heartbeat(RegionHeartbeatRequest heartbeat)
+    /// <summary>Applies a leader's heartbeat: the region (when the heartbeat carries it), leader, term, health
+    /// and load. <paramref name="region"/> is the region as PD holds it afterwards, set when the heartbeat was
+    /// accepted (<see cref="RegionUpdate.Changed"/> or <see cref="RegionUpdate.Refreshed"/>).</summary>
+    public RegionUpdate Heartbeat(RegionHeartbeatRequest heartbeat, out RegionInfo? region)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
-        Validate(heartbeat.Region);
         ArgumentNullException.ThrowIfNull(heartbeat.Stats);
-        if (heartbeat.Region.PeerById(heartbeat.Leader.Id) is null)
+        if (heartbeat.Region is { } full)
         {
-            throw new ArgumentException($"leader peer {heartbeat.Leader.Id} is not a peer of region {heartbeat.Region.Id}", nameof(heartbeat));
+            Validate(full);
+            if (full.PeerById(heartbeat.Leader.Id) is null)
+            {
+                throw new ArgumentException($"leader peer {heartbeat.Leader.Id} is not a peer of region {full.Id}", nameof(heartbeat));
+            }
+        }
+        else if (heartbeat.RegionId == 0)
+        {
+            throw new ArgumentException("a heartbeat without the region needs the region's id", nameof(heartbeat));
         }
         lock (_lock)
         {
-            var result = Upsert(heartbeat.Region, heartbeat.Leader, heartbeat.Term, out var entry);
+            RegionEntry? entry;
+            var result = heartbeat.Region is { } given
+                ? Upsert(given, heartbeat.Leader, heartbeat.Term, out entry)
+                : Refresh(heartbeat, out entry);
+            region = entry?.Region;
             if (entry is not null)
             {
                 entry.Stats = heartbeat.Stats;
@@ -173,20 +187,40 @@ public sealed class RegionRegistry
         }
     }
 
+    /// <summary>A heartbeat without the region's metadata: accepted only when PD holds the region at the
+    /// heartbeat's epoch with the leader among its peers, since only then does PD's copy describe it.</summary>
+    private RegionUpdate Refresh(RegionHeartbeatRequest heartbeat, out RegionEntry? entry)
+    {
+        entry = null;
+        if (!_byId.TryGetValue(heartbeat.RegionId, out var known))
+        {
+            return RegionUpdate.NeedFullRegion;
+        }
+        if (IsOlder(heartbeat.Epoch, heartbeat.Term, known))
+        {
+            return RegionUpdate.Stale;
+        }
+        if (heartbeat.Epoch != known.Region.Epoch || known.Region.PeerById(heartbeat.Leader.Id) is null)
+        {
+            return RegionUpdate.NeedFullRegion; // The region moved on past PD's copy (a missed report, a PD restart).
+        }
+        entry = known;
+        return SetLeader(known, heartbeat.Leader, heartbeat.Term) ? MarkDirty(known) : RegionUpdate.Refreshed;
+    }
+
     private RegionUpdate Upsert(RegionInfo region, PeerInfo? leader, ulong term, out RegionEntry? entry)
     {
         var reportsLeader = leader is not null;
         if (_byId.TryGetValue(region.Id, out var known))
         {
-            if (region.Epoch.IsStaleComparedTo(known.Region.Epoch)
-                || (reportsLeader && region.Epoch == known.Region.Epoch && term < known.Term))
+            if (reportsLeader ? IsOlder(region.Epoch, term, known) : region.Epoch.IsStaleComparedTo(known.Region.Epoch))
             {
                 entry = null;
                 return RegionUpdate.Stale;
             }
             if (known.Region.Equals(region))
             {
-                // The common heartbeat: same range, epoch and peers; the list needs no change.
+                // The common full heartbeat: same range, epoch and peers; the list needs no change.
                 entry = known;
                 return reportsLeader && SetLeader(known, leader, term) ? MarkDirty(known) : RegionUpdate.Refreshed;
             }
@@ -234,6 +268,11 @@ public sealed class RegionRegistry
         _byId[region.Id] = entry;
         return MarkDirty(entry);
     }
+
+    /// <summary>Whether a leader's report at <paramref name="epoch"/> and <paramref name="term"/> is older than
+    /// what PD knows: an older epoch, or the same epoch from an earlier term.</summary>
+    private static bool IsOlder(EpochInfo epoch, ulong term, RegionEntry known) =>
+        epoch.IsStaleComparedTo(known.Region.Epoch) || (epoch == known.Region.Epoch && term < known.Term);
 
     private static bool SetLeader(RegionEntry entry, PeerInfo? leader, ulong term)
     {

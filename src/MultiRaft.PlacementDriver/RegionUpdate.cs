@@ -12,4 +12,8 @@ public enum RegionUpdate
     /// <summary>The report is older than what PD knows (lower epoch, or same epoch and lower term, or a newer
     /// overlapping region exists): ignored.</summary>
     Stale,
+
+    /// <summary>A heartbeat without the region's metadata for a region PD does not hold at that epoch (unknown,
+    /// or PD's copy is older): ignored; the leader is asked for the whole region.</summary>
+    NeedFullRegion,
 }

@@ -68,11 +68,11 @@ internal sealed class FakeCluster : IClusterView
     public RegionHeartbeatRequest HeartbeatOf(RegionState state, byte[][]? samples = null)
     {
         var term = _terms.GetValueOrDefault(state.Region.Id, 1UL);
-        return new RegionHeartbeatRequest(state.Region, state.Leader!.Value, term, state.DownPeers, state.PendingPeers, state.Stats!, samples);
+        return new RegionHeartbeatRequest(state.Region, state.Leader!.Value, term, state.DownPeers, state.PendingPeers, state.Stats!, samples, state.Region.Id, state.Region.Epoch);
     }
 
     /// <summary>Sends the region's heartbeat to the controller: the step it answers, if any.</summary>
-    public OperatorStep? Heartbeat(ulong regionId) => Controller.NextStep(HeartbeatOf(_regions[regionId]), RegionUpdate.Refreshed);
+    public OperatorStep? Heartbeat(ulong regionId) => Controller.NextStep(HeartbeatOf(_regions[regionId]), _regions[regionId].Region);
 
     /// <summary>Carries out a step the way a store would (membership changes grow the conf version).</summary>
     public void Apply(OperatorStep step)

@@ -85,8 +85,13 @@ internal sealed class PdHarness : IAsyncDisposable
 
     public static byte[] Key(string text) => System.Text.Encoding.ASCII.GetBytes(text);
 
+    /// <summary>A heartbeat with the whole region, as a leader sends it after a change.</summary>
     public static RegionHeartbeatRequest Heartbeat(RegionInfo region, int leaderIndex, ulong term, ulong bytes = 0) =>
-        new(region, region.Peers[leaderIndex], term, [], [], new RegionStats(bytes, 0, 0, 0, 0, 0));
+        new(region, region.Peers[leaderIndex], term, [], [], new RegionStats(bytes, 0, 0, 0, 0, 0), null, region.Id, region.Epoch);
+
+    /// <summary>The same heartbeat without the region's metadata, as a leader sends it once PD has the region.</summary>
+    public static RegionHeartbeatRequest Delta(RegionInfo region, int leaderIndex, ulong term, ulong bytes = 0) =>
+        Heartbeat(region, leaderIndex, term, bytes) with { Region = null };
 
     public static StoreStats Stats() => new(100, 50, 50, 0, 0, 0, 0, 0, 0);
 }

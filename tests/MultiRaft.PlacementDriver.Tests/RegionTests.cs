@@ -16,7 +16,7 @@ public class RegionTests
     {
         await using var pd = await PdHarness.StartAsync();
         var region = Region(10, "", "", 1, 1, 1, 2, 3);
-        Assert.Null(await pd.Client.RegionHeartbeatAsync(Heartbeat(region, 0, 5)));
+        Assert.Null((await pd.Client.RegionHeartbeatAsync(Heartbeat(region, 0, 5))).Step);
         var got = await pd.Client.GetRegionAsync(Key("k"));
         Assert.Equal(region, got.Region);
         Assert.Equal(region.Peers[0], got.Leader);
@@ -32,6 +32,17 @@ public class RegionTests
         got = await pd.Client.GetRegionByIdAsync(10);
         Assert.Equal(changed, got.Region);
         Assert.Equal(changed.Peers[1], got.Leader);
+    }
+
+    [Fact]
+    public async Task A_delta_heartbeat_crosses_the_wire_and_an_unknown_region_is_asked_for_in_full()
+    {
+        await using var pd = await PdHarness.StartAsync();
+        var region = Region(10, "", "", 1, 1, 1, 2, 3);
+        Assert.True((await pd.Client.RegionHeartbeatAsync(Delta(region, 0, 5))).NeedFullRegion);
+        Assert.False((await pd.Client.RegionHeartbeatAsync(Heartbeat(region, 0, 5))).NeedFullRegion);
+        Assert.False((await pd.Client.RegionHeartbeatAsync(Delta(region, 1, 6))).NeedFullRegion);
+        Assert.Equal(region.Peers[1], (await pd.Client.GetRegionByIdAsync(10)).Leader);
     }
 
     [Fact]

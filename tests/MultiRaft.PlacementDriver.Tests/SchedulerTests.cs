@@ -37,15 +37,15 @@ public class SchedulerTests
         var loadSplit = (LoadSplitScheduler)cluster.Runner.Find(LoadSplitScheduler.SchedulerName)!;
         byte[][] samples = [.. new[] { "k0001c", "k0001a", "k0001", "k0001e", "k0001b", "zzz", "k0001d" }.Select(PdHarness.Key)];
 
-        cluster.Controller.NextStep(cluster.HeartbeatOf(hot, samples), RegionUpdate.Refreshed);
-        cluster.Controller.NextStep(cluster.HeartbeatOf(hot, samples), RegionUpdate.Refreshed);
+        cluster.Controller.NextStep(cluster.HeartbeatOf(hot, samples), hot.Region);
+        cluster.Controller.NextStep(cluster.HeartbeatOf(hot, samples), hot.Region);
         Assert.Empty(cluster.Runner.RunOnce());
         // A cool report breaks the streak.
-        cluster.Controller.NextStep(cluster.HeartbeatOf(hot with { Stats = Stats(writeKeys: 99) }), RegionUpdate.Refreshed);
+        cluster.Controller.NextStep(cluster.HeartbeatOf(hot with { Stats = Stats(writeKeys: 99) }), hot.Region);
         Assert.Equal(0, loadSplit.HotReports(1));
         for (var i = 0; i < 3; i++)
         {
-            cluster.Controller.NextStep(cluster.HeartbeatOf(hot, samples), RegionUpdate.Refreshed);
+            cluster.Controller.NextStep(cluster.HeartbeatOf(hot, samples), hot.Region);
         }
         var op = Assert.Single(cluster.Runner.RunOnce());
         // Inside the region [k0001, k0002) and not its start key: a, b, c, d, e; the median is c.

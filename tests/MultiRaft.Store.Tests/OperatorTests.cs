@@ -1,6 +1,7 @@
 using System.Text;
 using MultiRaft.PlacementDriver;
 using MultiRaft.PlacementDriver.Scheduling;
+using MultiRaft.Protocol.Metadata;
 using MultiRaft.Protocol.Pd;
 using MultiRaft.Transport.Rpc;
 
@@ -10,19 +11,19 @@ namespace MultiRaft.Store.Tests;
 public sealed class OperatorTests
 {
     /// <summary>Answers the first heartbeat of the first region that holds data with one step, then nothing.</summary>
-    private sealed class OneStep(Func<RegionHeartbeatRequest, OperatorStep?> step) : IOperatorSource
+    private sealed class OneStep(Func<RegionHeartbeatRequest, RegionInfo, OperatorStep?> step) : IOperatorSource
     {
         private int _given;
 
-        public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update) =>
-            Volatile.Read(ref _given) == 0 && step(heartbeat) is { } next && Interlocked.Exchange(ref _given, 1) == 0 ? next : null;
+        public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionInfo region) =>
+            Volatile.Read(ref _given) == 0 && step(heartbeat, region) is { } next && Interlocked.Exchange(ref _given, 1) == 0 ? next : null;
     }
 
     [Fact]
     public async Task A_split_step_without_keys_splits_at_the_middle_key()
     {
-        var operators = new OneStep(h => h.Stats.ApproximateKeys > 0
-            ? new OperatorStep(h.Region.Id, h.Region.Epoch, null, null, null, null, new SplitStep([], [], []))
+        var operators = new OneStep((h, region) => h.Stats.ApproximateKeys > 0
+            ? new OperatorStep(region.Id, region.Epoch, null, null, null, null, new SplitStep([], [], []))
             : null);
         await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(200) }, operators: operators);
         await cluster.WaitForLeaderAsync();
@@ -39,10 +40,10 @@ public sealed class OperatorTests
     public async Task A_transfer_leader_step_moves_leadership()
     {
         ulong target = 0;
-        var operators = new OneStep(h =>
+        var operators = new OneStep((h, region) =>
         {
-            target = h.Region.Peers.First(p => p.Id != h.Leader.Id).Id;
-            return new OperatorStep(h.Region.Id, h.Region.Epoch, target, null, null, null, null);
+            target = region.Peers.First(p => p.Id != h.Leader.Id).Id;
+            return new OperatorStep(region.Id, region.Epoch, target, null, null, null, null);
         });
         await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(200) }, operators: operators);
         await cluster.WaitForLeaderAsync();
@@ -60,11 +61,34 @@ public sealed class OperatorTests
     {
         public System.Collections.Concurrent.ConcurrentQueue<RegionHeartbeatRequest> Heartbeats { get; } = new();
 
-        public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update)
+        public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionInfo region)
         {
             Heartbeats.Enqueue(heartbeat);
             return null;
         }
+    }
+
+    [Fact]
+    public async Task Region_heartbeats_carry_the_region_only_until_PD_has_it_and_again_after_a_split()
+    {
+        var recorder = new Recorder();
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { RegionHeartbeatInterval = TimeSpan.FromMilliseconds(200) }, operators: recorder);
+        var (region, leader) = await cluster.WaitForLeaderAsync();
+        RegionHeartbeatRequest[] Of(ulong regionId) => [.. recorder.Heartbeats.Where(h => h.RegionId == regionId)];
+
+        await Wait.Until(() => Of(region.Id).Count(h => h.Region is null) >= 3, "periodic heartbeats without the region's metadata");
+        var steady = Of(region.Id);
+        Assert.NotNull(steady[0].Region);
+        // Each later full report stands for a new term (a leader change on a loaded machine), never a repeat.
+        Assert.All(steady.Skip(1).Where(h => h.Region is not null), h => Assert.NotEqual(steady[0].Term, h.Term));
+
+        var seen = recorder.Heartbeats.Count;
+        var split = await SplitTests.SplitAsync(cluster, region, leader, "m");
+        Assert.Null(split.Error);
+        var halves = split.Regions;
+        bool OfHalf(RegionHeartbeatRequest h, RegionInfo half) => h.RegionId == half.Id && h.Epoch == half.Epoch;
+        await Wait.Until(() => halves.All(half => recorder.Heartbeats.Skip(seen).Any(h => OfHalf(h, half))), "a heartbeat from each half");
+        Assert.All(halves, half => Assert.Equal(half, recorder.Heartbeats.Skip(seen).First(h => OfHalf(h, half)).Region));
     }
 
     [Fact]

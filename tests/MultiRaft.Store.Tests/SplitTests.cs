@@ -16,7 +16,7 @@ public sealed class SplitTests
 
     /// <summary>Splits through the region's leader; when leadership moved meanwhile (a loaded machine), asks
     /// the new leader, as an operator would.</summary>
-    private static async Task<SplitResponse> SplitAsync(TestCluster cluster, RegionInfo region, PeerInfo leader, params string[] keys)
+    internal static async Task<SplitResponse> SplitAsync(TestCluster cluster, RegionInfo region, PeerInfo leader, params string[] keys)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)

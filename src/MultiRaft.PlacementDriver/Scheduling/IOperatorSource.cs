@@ -1,3 +1,4 @@
+using MultiRaft.Protocol.Metadata;
 using MultiRaft.Protocol.Pd;
 
 namespace MultiRaft.PlacementDriver.Scheduling;
@@ -8,9 +9,11 @@ namespace MultiRaft.PlacementDriver.Scheduling;
 /// </summary>
 public interface IOperatorSource
 {
-    /// <summary>The step the region's leader should carry out now, or null. Called once per heartbeat, with
-    /// what the heartbeat did to PD's view; must be quick (the leader waits for the answer).</summary>
-    OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update);
+    /// <summary>The step the region's leader should carry out now, or null. Called once per heartbeat PD
+    /// accepted (not for stale ones), with <paramref name="region"/> as PD holds it after the heartbeat (the
+    /// heartbeat carries the region's metadata only when it changed); must be quick (the leader waits for the
+    /// answer).</summary>
+    OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionInfo region);
 
     /// <summary>The steps due now for regions led from <paramref name="storeId"/> (as PD last heard), which a
     /// store polls for between heartbeats so an operator starts within a second. Progress is still judged on
@@ -23,5 +26,5 @@ public sealed class NoOperators : IOperatorSource
 {
     public static NoOperators Instance { get; } = new();
 
-    public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update) => null;
+    public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionInfo region) => null;
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using MultiRaft.Protocol.Metadata;
 using MultiRaft.Protocol.Pd;
 
 namespace MultiRaft.PlacementDriver.Scheduling;
@@ -38,10 +39,11 @@ public sealed record OperatorLimits
     }
 }
 
-/// <summary>Sees every accepted region heartbeat (e.g. to track sustained load); must be quick and thread-safe.</summary>
+/// <summary>Sees every accepted region heartbeat (e.g. to track sustained load), with the region as PD holds
+/// it; must be quick and thread-safe.</summary>
 public interface IHeartbeatObserver
 {
-    void Observe(RegionHeartbeatRequest heartbeat);
+    void Observe(RegionHeartbeatRequest heartbeat, RegionInfo region);
 }
 
 /// <summary>
@@ -175,18 +177,14 @@ public sealed class OperatorController : IOperatorSource
         return ended;
     }
 
-    public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionUpdate update)
+    public OperatorStep? NextStep(RegionHeartbeatRequest heartbeat, RegionInfo region)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
-        if (update == RegionUpdate.Stale)
-        {
-            return null; // An old leader or an old epoch: nothing it could do would be accepted.
-        }
+        ArgumentNullException.ThrowIfNull(region);
         foreach (var observer in Volatile.Read(ref _observers))
         {
-            observer.Observe(heartbeat);
+            observer.Observe(heartbeat, region);
         }
-        var region = heartbeat.Region;
         lock (_lock)
         {
             if (!_running.TryGetValue(region.Id, out var op))
@@ -360,5 +358,5 @@ public sealed class OperatorController : IOperatorSource
     private static string TimeoutReason(Operator op, OperatorLimits limits) =>
         $"step {op.Current + 1} ({op.Actions[op.Current]}) not done within {TimeoutOf(op, limits).TotalSeconds:0.#} s";
 
-    private static string Show(Protocol.Metadata.EpochInfo epoch) => $"({epoch.ConfVersion}, {epoch.Version})";
+    private static string Show(EpochInfo epoch) => $"({epoch.ConfVersion}, {epoch.Version})";
 }

@@ -87,18 +87,24 @@ public sealed record StoreStats(
 [MessagePackObject]
 public sealed record StoreHeartbeatResponse([property: Key(0)] ulong ClusterId);
 
-/// <summary>A region leader's report: the region as it stands, its leader, peers that are down (no answer
-/// for a while) or pending (behind), its size and load, and (optionally) up to 32 keys sampled from recent
-/// requests, in any order, from which PD picks a load-based split key.</summary>
+/// <summary>A region leader's report: its leader, peers that are down (no answer for a while) or pending
+/// (behind), its size and load, and (optionally) up to 32 keys sampled from recent requests, in any order, from
+/// which PD picks a load-based split key. The region's metadata (<see cref="Region"/>: range, epoch, peers)
+/// travels only when PD has not acknowledged it yet: after a change, a new leader, or PD's
+/// <see cref="RegionHeartbeatResponse.NeedFullRegion"/>. Without it, <see cref="RegionId"/> and
+/// <see cref="Epoch"/> say which region PD must already hold; when it is present, it is what counts (so a
+/// report from a store that predates the two fields still reads right).</summary>
 [MessagePackObject]
 public sealed record RegionHeartbeatRequest(
-    [property: Key(0)] RegionInfo Region,
+    [property: Key(0)] RegionInfo? Region,
     [property: Key(1)] PeerInfo Leader,
     [property: Key(2)] ulong Term,
     [property: Key(3)] ulong[] DownPeers,
     [property: Key(4)] ulong[] PendingPeers,
     [property: Key(5)] RegionStats Stats,
-    [property: Key(6)] byte[][]? SampledKeys = null);
+    [property: Key(6)] byte[][]? SampledKeys = null,
+    [property: Key(7)] ulong RegionId = 0,
+    [property: Key(8)] EpochInfo Epoch = default);
 
 [MessagePackObject]
 public sealed record RegionStats(
@@ -109,9 +115,13 @@ public sealed record RegionStats(
     [property: Key(4)] long ReadBytesPerSec,
     [property: Key(5)] long ReadKeysPerSec);
 
-/// <summary>PD's answer: the next operator step for this region, if any.</summary>
+/// <summary>PD's answer: the next operator step for this region, if any; or, for a heartbeat without the
+/// region's metadata that PD cannot place (it does not know the region, or holds another epoch of it), a
+/// request to send the whole region (the heartbeat changed nothing).</summary>
 [MessagePackObject]
-public sealed record RegionHeartbeatResponse([property: Key(0)] OperatorStep? Step);
+public sealed record RegionHeartbeatResponse(
+    [property: Key(0)] OperatorStep? Step,
+    [property: Key(1)] bool NeedFullRegion = false);
 
 /// <summary>One step a leader carries out for PD. Exactly one of the fields is set.</summary>
 [MessagePackObject]

@@ -11,6 +11,8 @@ namespace MultiRaft.Store.Pd;
 /// <summary>
 /// Keeps PD informed: a region heartbeat from every region this store leads (at once when leadership or the
 /// region changes, every few seconds while it serves requests, and periodically), and a store heartbeat with capacity and counts.
+/// A region heartbeat carries the region's metadata (range, epoch, peers) only until PD accepted it for the
+/// current region and term, or when PD asks for it; otherwise just the region id, epoch, leader, health and load.
 /// </summary>
 internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient pd, PeerRegistry peers, KvEngine kv, OperatorExecutor operators, ILogger logger)
 {
@@ -101,20 +103,35 @@ internal sealed class PdReporter(StoreOptions options, ulong storeId, PdClient p
             }
             peer.HeartbeatDue = false;
             var region = peer.Region;
+            var term = peer.Term;
             var stats = kv.GetApproximateStats(region.StartKey, region.EndKey);
             var load = _regionLoad.Rates(peer.RegionId, peer.Written, peer.Read);
             var health = peer.Health;
+            // The region's metadata goes only where PD may not have it: a region or term it has not accepted.
+            var acknowledged = peer.ReportedToPd is { } reported && reported.Term == term && reported.Region.Equals(region);
             var request = new RegionHeartbeatRequest(
-                region.ToInfo(),
+                acknowledged ? null : region.ToInfo(),
                 new PeerInfo(peer.PeerId, storeId, false),
-                peer.Term,
+                term,
                 health.Down,
                 health.Pending,
                 new RegionStats(stats.ApproximateBytes, stats.ApproximateKeys, load.WriteBytes, load.WriteKeys, load.ReadBytes, load.ReadKeys),
-                peer.TakeSampledKeys());
+                peer.TakeSampledKeys(),
+                region.RegionId,
+                region.Epoch.ToInfo());
             try
             {
-                if (await pd.RegionHeartbeatAsync(request, cancellation).ConfigureAwait(false) is { } step)
+                var response = await pd.RegionHeartbeatAsync(request, cancellation).ConfigureAwait(false);
+                if (response.NeedFullRegion)
+                {
+                    peer.ReportedToPd = null;
+                    peer.HeartbeatDue = true; // The whole region on the next poll.
+                }
+                else if (!acknowledged)
+                {
+                    peer.ReportedToPd = (region, term);
+                }
+                if (response.Step is { } step)
                 {
                     // Not awaited: a split or membership step waits for Raft, and heartbeats must go on.
                     _ = operators.ExecuteAsync(step, cancellation);

@@ -81,6 +81,10 @@ internal sealed partial class Peer
     /// <summary>Set when leadership or the region changed, so the store reports to PD at once.</summary>
     public bool HeartbeatDue { get; set; }
 
+    /// <summary>The region and term of this peer's last heartbeat PD accepted whole, or null: while both still
+    /// hold, heartbeats leave the region's metadata out. Only the PD reporter reads or writes it.</summary>
+    public (RegionLocalState Region, ulong Term)? ReportedToPd { get; set; }
+
     public void Post(PeerInput input)
     {
         _inbox.Enqueue(input);

@@ -82,9 +82,10 @@ public sealed class PdClient : IAsyncDisposable
     public Task StoreHeartbeatAsync(ulong storeId, StoreStats stats, CancellationToken ct = default) =>
         CallAsync<StoreHeartbeatRequest, StoreHeartbeatResponse>(PdMethods.StoreHeartbeat, new StoreHeartbeatRequest(storeId, stats), ct);
 
-    /// <summary>Reports a region as its leader sees it; returns the operator step PD wants run, if any.</summary>
-    public async Task<OperatorStep?> RegionHeartbeatAsync(RegionHeartbeatRequest request, CancellationToken ct = default) =>
-        (await CallAsync<RegionHeartbeatRequest, RegionHeartbeatResponse>(PdMethods.RegionHeartbeat, request, ct).ConfigureAwait(false)).Step;
+    /// <summary>Reports a region as its leader sees it; PD answers with the operator step it wants run, if any,
+    /// or asks for the whole region.</summary>
+    public Task<RegionHeartbeatResponse> RegionHeartbeatAsync(RegionHeartbeatRequest request, CancellationToken ct = default) =>
+        CallAsync<RegionHeartbeatRequest, RegionHeartbeatResponse>(PdMethods.RegionHeartbeat, request, ct);
 
     /// <summary>Operator steps due on the regions this store leads (polled between heartbeats).</summary>
     public async Task<OperatorStep[]> PendingOperatorsAsync(ulong storeId, CancellationToken ct = default) =>

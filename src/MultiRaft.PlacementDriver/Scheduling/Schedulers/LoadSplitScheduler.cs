@@ -33,20 +33,21 @@ public sealed class LoadSplitScheduler(LoadSplitConfig? config = null) : Schedul
 
     public override string Name => SchedulerName;
 
-    public void Observe(RegionHeartbeatRequest heartbeat)
+    public void Observe(RegionHeartbeatRequest heartbeat, RegionInfo region)
     {
         ArgumentNullException.ThrowIfNull(heartbeat);
+        ArgumentNullException.ThrowIfNull(region);
         var config = Config;
         var stats = heartbeat.Stats;
         var hot = stats.WriteKeysPerSec >= config.KeysPerSec || stats.ReadKeysPerSec >= config.KeysPerSec
             || stats.WriteBytesPerSec >= config.BytesPerSec || stats.ReadBytesPerSec >= config.BytesPerSec;
-        var id = heartbeat.Region.Id;
+        var id = region.Id;
         if (!hot)
         {
             _streaks.TryRemove(id, out _);
             return;
         }
-        var version = heartbeat.Region.Epoch.Version;
+        var version = region.Epoch.Version;
         var samples = heartbeat.SampledKeys is { Length: > 0 } given ? given : null;
         var rate = $"{Math.Max(stats.WriteKeysPerSec, stats.ReadKeysPerSec)} keys/s, {Math.Max(stats.WriteBytesPerSec, stats.ReadBytesPerSec)} B/s";
         _streaks.AddOrUpdate(id,
