@@ -50,7 +50,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(_options.Timeout);
-        var backoff = new Backoff(_options.BackoffMin, _options.BackoffMax);
+        Backoff? backoff = null; // Most calls succeed at once: no backoff to allocate.
         string lastProblem = "no attempt finished";
         var storesAnswered = false; // Busy or slow stores end in a timeout; unreachable ones in "unavailable".
         try
@@ -64,7 +64,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                     if (region is null)
                     {
                         lastProblem = problem;
-                        await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                        await (backoff ??= NewBackoff()).WaitAsync(deadline.Token).ConfigureAwait(false);
                         continue;
                     }
                 }
@@ -78,14 +78,14 @@ public sealed partial class RawKvClient : IAsyncDisposable
                 {
                     lastProblem = $"store {target.StoreId}: {e.Message}";
                     _cache.SetLeader(region.Region.Id, NextVoter(region.Region, target));
-                    await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    await (backoff ??= NewBackoff()).WaitAsync(deadline.Token).ConfigureAwait(false);
                     continue;
                 }
                 var context = new RegionContext(region.Region.Id, region.Region.Epoch);
                 (RegionError? Error, T Value) answer;
                 try
                 {
-                    answer = await attempt(store, region with { Leader = target }, context, deadline.Token).ConfigureAwait(false);
+                    answer = await attempt(store, region.Leader == target ? region : region with { Leader = target }, context, deadline.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException)
                 {
@@ -96,7 +96,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                     storesAnswered = e is RpcTimeoutException;
                     lastProblem = $"store {target.StoreId}: {e.Message}";
                     _cache.SetLeader(region.Region.Id, NextVoter(region.Region, target));
-                    await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    await (backoff ??= NewBackoff()).WaitAsync(deadline.Token).ConfigureAwait(false);
                     continue;
                 }
                 catch (OperationCanceledException e) when (isWrite && !cancellation.IsCancellationRequested)
@@ -115,7 +115,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                 catch (RpcRemoteException e)
                 {
                     lastProblem = $"store {target.StoreId}: {e.Message}";
-                    await backoff.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    await (backoff ??= NewBackoff()).WaitAsync(deadline.Token).ConfigureAwait(false);
                     continue;
                 }
                 if (answer.Error is null)
@@ -124,7 +124,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                 }
                 lastProblem = answer.Error.ToString();
                 storesAnswered = answer.Error.Kind is RegionErrorKind.ServerIsBusy or RegionErrorKind.Timeout or RegionErrorKind.ProposalDropped;
-                if (!await HandleRegionErrorAsync(answer.Error, region.Region, target, isWrite, backoff, deadline.Token).ConfigureAwait(false))
+                if (!await HandleRegionErrorAsync(answer.Error, region.Region, target, isWrite, backoff ??= NewBackoff(), deadline.Token).ConfigureAwait(false))
                 {
                     continue;
                 }
@@ -136,6 +136,8 @@ public sealed partial class RawKvClient : IAsyncDisposable
             throw storesAnswered ? new KvTimeoutException(message) : new ClusterUnavailableException(message);
         }
     }
+
+    private Backoff NewBackoff() => new(_options.BackoffMin, _options.BackoffMax);
 
     /// <summary>Corrects the cache from a store's refusal and waits if retrying at once would not help.
     /// Returns false when the retry may go at once.</summary>

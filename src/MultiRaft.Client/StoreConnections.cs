@@ -13,9 +13,17 @@ internal sealed class StoreConnections(PdClient pd, int maxFrameBytes, int perSt
     private readonly ConcurrentDictionary<(ulong Store, int Slot), Task<RpcClient>> _connections = new();
     private int _turn;
 
-    public async Task<RpcClient> GetAsync(ulong storeId, CancellationToken cancellation)
+    /// <summary>A live connection to the store: at once, without allocating, when one is open.</summary>
+    public ValueTask<RpcClient> GetAsync(ulong storeId, CancellationToken cancellation)
     {
         var key = (storeId, (int)((uint)Interlocked.Increment(ref _turn) % (uint)perStore));
+        return _connections.TryGetValue(key, out var connecting) && connecting.IsCompletedSuccessfully && !connecting.Result.IsClosed
+            ? new ValueTask<RpcClient>(connecting.Result)
+            : new ValueTask<RpcClient>(ConnectOrReplaceAsync(key, cancellation));
+    }
+
+    private async Task<RpcClient> ConnectOrReplaceAsync((ulong Store, int Slot) key, CancellationToken cancellation)
+    {
         while (true)
         {
             var connecting = _connections.GetOrAdd(key, k => ConnectAsync(k.Store, cancellation));
