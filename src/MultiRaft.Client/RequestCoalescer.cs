@@ -5,18 +5,19 @@ namespace MultiRaft.Client;
 
 /// <summary>
 /// Natural batching of single-key requests, the way a group commit batches fsyncs: while a few requests to one
-/// region (at one epoch, on one store) are already in flight, more requests to it wait, and when one comes back
-/// everything that waited goes out as one batch request. An idle region costs no added latency; a busy one
-/// sends far fewer, larger requests, so each request's RPC, Raft entry and apply work is shared by many
-/// callers. Every caller gets the batch's answer for its own item: the same region error for all (the region
-/// is one Raft group, so a batch is applied whole or not at all), or its own result.
+/// store are already in flight, more requests to it wait, and when one comes back everything that waited goes
+/// out as one request (its items grouped by region, each region's group one part). An idle store costs no
+/// added latency; a busy one gets far fewer, larger requests, so each request's RPC, and each region's Raft
+/// entry and apply work, is shared by many callers. Every caller gets its own item's answer: its region's error
+/// (a region is one Raft group, so its part is applied whole or not at all), or its own result.
 /// </summary>
 internal sealed class RequestCoalescer<TItem, TResult>
 {
-    /// <summary>Sends one batch of one region's items; returns the region error or one result per item.</summary>
-    public delegate Task<(RegionError? Error, TResult[] Results)> BatchSend(RpcClient store, RegionContext context, List<TItem> items);
+    /// <summary>Sends one batch of items (of one or more regions) to a store; returns each item's region error
+    /// or result, in order.</summary>
+    public delegate Task<(RegionError? Error, TResult Result)[]> BatchSend(RpcClient store, List<(RegionContext Context, TItem Item)> items);
 
-    private readonly Dictionary<LaneKey, Lane> _lanes = [];
+    private readonly Dictionary<ulong, Lane> _lanes = [];
     private readonly BatchSend _send;
     private readonly Func<TItem, long> _sizeOf;
     private readonly int _maxInflight;
@@ -24,7 +25,7 @@ internal sealed class RequestCoalescer<TItem, TResult>
     private readonly long _maxBytes;
 
     /// <param name="sizeOf">An item's bytes in a request.</param>
-    /// <param name="maxInflight">Batches in flight per region before callers start to wait.</param>
+    /// <param name="maxInflight">Batches in flight per store before callers start to wait.</param>
     /// <param name="maxItems">Items per batch; with <paramref name="maxBytes"/>, within the stores' batch limits
     /// (an item larger than that still goes, alone, for the store to judge).</param>
     public RequestCoalescer(BatchSend send, Func<TItem, long> sizeOf, int maxInflight, int maxItems, long maxBytes)
@@ -38,20 +39,19 @@ internal sealed class RequestCoalescer<TItem, TResult>
         _maxBytes = maxBytes;
     }
 
-    /// <summary>Sends <paramref name="item"/> to the region, alone or in a batch. A caller whose
+    /// <summary>Sends <paramref name="item"/> to the region's leader on <paramref name="storeId"/>, alone or in a batch. A caller whose
     /// <paramref name="cancellation"/> fires stops waiting; its item may still be sent (for a write: an unknown
     /// outcome, which is what the caller reports on a deadline anyway).</summary>
     public Task<(RegionError? Error, TResult Result)> SubmitAsync(RpcClient store, RegionContext context, ulong storeId, TItem item, CancellationToken cancellation)
     {
-        var waiter = new Waiter(store, item);
-        var key = new LaneKey(context.RegionId, context.Epoch.ConfVersion, context.Epoch.Version, storeId);
+        var waiter = new Waiter(store, context, item);
         List<Waiter>? sendNow = null;
         Lane lane;
         lock (_lanes)
         {
-            if (!_lanes.TryGetValue(key, out lane!))
+            if (!_lanes.TryGetValue(storeId, out lane!))
             {
-                _lanes[key] = lane = new Lane(key, context);
+                _lanes[storeId] = lane = new Lane(storeId);
             }
             if (lane.Inflight < _maxInflight)
             {
@@ -74,7 +74,7 @@ internal sealed class RequestCoalescer<TItem, TResult>
     {
         while (true)
         {
-            await CompleteAsync(lane, batch).ConfigureAwait(false);
+            await CompleteAsync(batch).ConfigureAwait(false);
             lock (_lanes)
             {
                 if (lane.Pending.Count == 0)
@@ -82,7 +82,7 @@ internal sealed class RequestCoalescer<TItem, TResult>
                     lane.Inflight--;
                     if (lane.Inflight == 0)
                     {
-                        _lanes.Remove(lane.Key); // Idle: a new epoch or leader makes a new lane; this one would only linger.
+                        _lanes.Remove(lane.StoreId); // Idle: a store that is gone must not leave its lane behind.
                     }
                     return;
                 }
@@ -99,15 +99,14 @@ internal sealed class RequestCoalescer<TItem, TResult>
     }
 
     /// <summary>Sends one batch and hands each waiter its answer; a failed call fails every waiter alike.</summary>
-    private async Task CompleteAsync(Lane lane, List<Waiter> batch)
+    private async Task CompleteAsync(List<Waiter> batch)
     {
         try
         {
-            var items = batch.ConvertAll(w => w.Item);
-            var (error, results) = await _send(batch[0].Store, lane.Context, items).ConfigureAwait(false);
+            var answers = await _send(batch[0].Store, batch.ConvertAll(w => (w.Context, w.Item))).ConfigureAwait(false);
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Completion.TrySetResult((error, error is null ? results[i] : default!));
+                batch[i].Completion.TrySetResult(answers[i]);
             }
         }
         catch (Exception e)
@@ -119,22 +118,20 @@ internal sealed class RequestCoalescer<TItem, TResult>
         }
     }
 
-    private readonly record struct LaneKey(ulong RegionId, ulong ConfVersion, ulong Version, ulong StoreId);
-
-    private sealed class Lane(LaneKey key, RegionContext context)
+    private sealed class Lane(ulong storeId)
     {
-        public LaneKey Key { get; } = key;
-
-        public RegionContext Context { get; } = context;
+        public ulong StoreId { get; } = storeId;
 
         public int Inflight { get; set; }
 
         public List<Waiter> Pending { get; } = [];
     }
 
-    private sealed class Waiter(RpcClient store, TItem item)
+    private sealed class Waiter(RpcClient store, RegionContext context, TItem item)
     {
         public RpcClient Store { get; } = store;
+
+        public RegionContext Context { get; } = context;
 
         public TItem Item { get; } = item;
 

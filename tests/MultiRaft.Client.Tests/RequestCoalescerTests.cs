@@ -3,8 +3,8 @@ using MultiRaft.Protocol.Metadata;
 
 namespace MultiRaft.Client.Tests;
 
-/// <summary>Natural batching of single-key calls: alone while the region is quiet, together once it is busy,
-/// each caller with its own answer, and a failed batch failing each of its callers alike.</summary>
+/// <summary>Natural batching of single-key calls: alone while the store is quiet, together once it is busy,
+/// each caller with its own answer, and a failed request failing each of its callers alike.</summary>
 public sealed class RequestCoalescerTests
 {
     private static readonly RegionContext Region = new(7, new EpochInfo(1, 1));
@@ -17,14 +17,14 @@ public sealed class RequestCoalescerTests
 
         public TaskCompletionSource Gate { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task<(RegionError?, int[])> SendAsync(Transport.Rpc.RpcClient store, RegionContext context, List<int> items)
+        public async Task<(RegionError?, int)[]> SendAsync(Transport.Rpc.RpcClient store, List<(RegionContext Context, int Item)> items)
         {
             lock (Batches)
             {
-                Batches.Add([.. items]);
+                Batches.Add([.. items.Select(i => i.Item)]);
             }
             await Gate.Task;
-            return (null, [.. items.Select(i => i * 2)]);
+            return [.. items.Select(i => ((RegionError?)null, i.Item * 2))];
         }
     }
 
@@ -59,43 +59,60 @@ public sealed class RequestCoalescerTests
     }
 
     [Fact]
-    public async Task A_region_error_or_a_failed_call_reaches_every_caller_of_the_batch()
+    public async Task Each_caller_gets_its_own_regions_answer_and_a_failed_call_fails_all_its_callers()
     {
-        var failures = 0;
-        var coalescer = new RequestCoalescer<int, int>(async (_, _, items) =>
+        var gates = new[] { new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource(), new TaskCompletionSource() };
+        var calls = 0;
+        var coalescer = new RequestCoalescer<int, int>(async (_, items) =>
         {
-            await Task.Yield();
-            return ++failures == 1
-                ? (RegionError.NotLeader(7, null), [])
-                : throw new Transport.Rpc.RpcConnectionException("connection lost");
+            var call = Interlocked.Increment(ref calls) - 1;
+            await gates[call].Task;
+            return call == 3
+                ? throw new Transport.Rpc.RpcConnectionException("connection lost")
+                : [.. items.Select(i => (i.Context.RegionId == 8 ? RegionError.NotLeader(8, null) : null, i.Item))];
         }, _ => 1, maxInflight: 1, maxItems: 10, maxBytes: 100);
+        var moved = Region with { RegionId = 8 };
+        Task<(RegionError? Error, int Result)> Submit(RegionContext region, int item) => coalescer.SubmitAsync(null!, region, 1, item, CancellationToken.None);
 
-        var first = coalescer.SubmitAsync(null!, Region, 1, 1, CancellationToken.None);
-        var rest = Enumerable.Range(2, 3).Select(i => coalescer.SubmitAsync(null!, Region, 1, i, CancellationToken.None)).ToArray();
+        var first = Submit(Region, 1); // Holds the lane; the next two wait and go together.
+        var same = Submit(Region, 2);
+        var elsewhere = Submit(moved, 3);
+        gates[0].SetResult();
+        gates[1].SetResult();
+        Assert.Equal(((RegionError?)null, 1), await first);
+        Assert.Equal(((RegionError?)null, 2), await same);
+        Assert.Equal(RegionErrorKind.NotLeader, (await elsewhere).Error!.Kind);
 
-        Assert.Equal(RegionErrorKind.NotLeader, (await first).Error!.Kind);
-        foreach (var call in rest)
+        var holder = Submit(Region, 4); // Holds the lane again; the next two go together, in a call that fails.
+        var failing = new[] { Submit(Region, 5), Submit(moved, 6) };
+        gates[2].SetResult();
+        gates[3].SetResult();
+        Assert.Null((await holder).Error);
+        foreach (var call in failing)
         {
             await Assert.ThrowsAsync<Transport.Rpc.RpcConnectionException>(() => call);
         }
     }
 
     [Fact]
-    public async Task Different_regions_epochs_and_stores_never_share_a_batch()
+    public async Task Regions_led_by_one_store_share_a_request_and_other_stores_get_their_own()
     {
         var store = new GatedStore();
         var coalescer = new RequestCoalescer<int, int>(store.SendAsync, _ => 1, maxInflight: 1, maxItems: 10, maxBytes: 100);
-        var newer = Region with { Epoch = new EpochInfo(1, 2) };
+        var otherRegion = Region with { RegionId = 8 };
+        var newerEpoch = Region with { Epoch = new EpochInfo(1, 2) };
 
         var calls = new[]
         {
             coalescer.SubmitAsync(null!, Region, 1, 1, CancellationToken.None),
-            coalescer.SubmitAsync(null!, newer, 1, 2, CancellationToken.None),
-            coalescer.SubmitAsync(null!, Region, 2, 3, CancellationToken.None),
-            coalescer.SubmitAsync(null!, Region with { RegionId = 8 }, 1, 4, CancellationToken.None),
+            coalescer.SubmitAsync(null!, Region, 2, 2, CancellationToken.None),
+            coalescer.SubmitAsync(null!, otherRegion, 1, 3, CancellationToken.None),
+            coalescer.SubmitAsync(null!, newerEpoch, 1, 4, CancellationToken.None),
         };
-        Assert.Equal(4, store.Batches.Count); // Four lanes, each with a free slot: each call went at once.
+        Assert.Equal([[1], [2]], store.Batches); // One lane per store, each with a free slot.
         store.Gate.SetResult();
         await Task.WhenAll(calls);
+
+        Assert.Equal([3, 4], store.Batches[2]); // Store 1's waiting calls, of two regions (or epochs), together.
     }
 }

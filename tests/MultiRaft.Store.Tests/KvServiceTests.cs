@@ -135,6 +135,38 @@ public sealed class KvServiceTests
     }
 
     [Fact]
+    public async Task A_store_batch_answers_each_region_part_on_its_own()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var (region, leader) = await cluster.WaitForLeaderAsync();
+        await using var rpc = await cluster.ConnectAsync(cluster.StoreById(leader.StoreId)!);
+        var context = new RegionContext(region.Id, region.Epoch);
+        var stale = context with { Epoch = region.Epoch with { Version = region.Epoch.Version + 5 } };
+
+        var put = await TestCluster.CallAsync<StoreBatchPutRequest, StoreBatchPutResponse>(rpc, KvMethods.StoreBatchPut, new StoreBatchPutRequest(
+        [
+            new BatchPutRequest(context, [new KvEntry(B("a"), B("1")), new KvEntry(B("b"), B("2"))]),
+            new BatchPutRequest(stale, [new KvEntry(B("c"), B("3"))]),
+            null!,
+        ]));
+        Assert.Null(put.Parts[0].Error);
+        Assert.Equal(RegionErrorKind.EpochNotMatch, put.Parts[1].Error!.Kind);
+        Assert.Equal(RegionErrorKind.InvalidArgument, put.Parts[2].Error!.Kind);
+
+        var get = await TestCluster.CallAsync<StoreBatchGetRequest, StoreBatchGetResponse>(rpc, KvMethods.StoreBatchGet, new StoreBatchGetRequest(
+        [
+            new BatchGetRequest(context, [B("b"), B("c"), B("a")]),
+            new BatchGetRequest(stale, [B("a")]),
+        ]));
+        Assert.Equal(["b=2", "a=1"], get.Parts[0].Pairs.Select(p => $"{Encoding.UTF8.GetString(p.Key)}={Encoding.UTF8.GetString(p.Value)}"));
+        Assert.Equal(RegionErrorKind.EpochNotMatch, get.Parts[1].Error!.Kind);
+
+        var tooMany = await TestCluster.CallAsync<StoreBatchGetRequest, StoreBatchGetResponse>(rpc, KvMethods.StoreBatchGet,
+            new StoreBatchGetRequest([.. Enumerable.Repeat(new BatchGetRequest(context, [B("a")]), 1025)]));
+        Assert.All(tooMany.Parts, p => Assert.Equal(RegionErrorKind.InvalidArgument, p.Error!.Kind));
+    }
+
+    [Fact]
     public async Task A_value_at_the_size_limit_is_stored_whole()
     {
         await using var cluster = await TestCluster.StartAsync();

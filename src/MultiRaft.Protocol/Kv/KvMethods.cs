@@ -18,6 +18,14 @@ public static class KvMethods
     /// <summary><see cref="BatchPutRequest"/> → <see cref="WriteResponse"/>.</summary>
     public const string BatchPut = "kv.batch_put";
 
+    /// <summary><see cref="StoreBatchGetRequest"/> → <see cref="StoreBatchGetResponse"/>: batch gets of several
+    /// regions led by one store, in one request (each answered as its own BatchGet).</summary>
+    public const string StoreBatchGet = "kv.store_batch_get";
+
+    /// <summary><see cref="StoreBatchPutRequest"/> → <see cref="StoreBatchPutResponse"/>: batch puts of several
+    /// regions led by one store, in one request (each applied, or refused, as its own BatchPut).</summary>
+    public const string StoreBatchPut = "kv.store_batch_put";
+
     /// <summary><see cref="DeleteRequest"/> → <see cref="WriteResponse"/>.</summary>
     public const string Delete = "kv.delete";
 

@@ -28,6 +28,8 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         [KvMethods.Scan] = Handler<ScanRequest, ScanResponse>(ScanAsync),
         [KvMethods.Put] = Handler<PutRequest, WriteResponse>(PutAsync),
         [KvMethods.BatchPut] = Handler<BatchPutRequest, WriteResponse>(BatchPutAsync),
+        [KvMethods.StoreBatchGet] = Handler<StoreBatchGetRequest, StoreBatchGetResponse>(StoreBatchGetAsync),
+        [KvMethods.StoreBatchPut] = Handler<StoreBatchPutRequest, StoreBatchPutResponse>(StoreBatchPutAsync),
         [KvMethods.Delete] = Handler<DeleteRequest, WriteResponse>(DeleteAsync),
         [KvMethods.DeleteRange] = Handler<DeleteRangeRequest, WriteResponse>(DeleteRangeAsync),
         [KvMethods.CompareAndSwap] = Handler<CompareAndSwapRequest, CompareAndSwapResponse>(CompareAndSwapAsync),
