@@ -173,6 +173,32 @@ public class SchedulerTests
         Assert.NotEqual(cluster.Region(1).Leader!.Value.StoreId, cluster.Region(2).Leader!.Value.StoreId);
     }
 
+    [Theory]
+    [InlineData(30, false)]
+    [InlineData(0, true)]
+    public void Hot_region_leaves_a_region_it_moved_alone_until_its_cooldown_ends(int cooldownSeconds, bool movesBack)
+    {
+        var options = new SchedulingOptions
+        {
+            HotRegion = new HotRegionConfig { MinRegionWriteBytesPerSec = 1000, CooldownSeconds = cooldownSeconds, MaxOperatorsPerRound = 1 },
+        };
+        var cluster = Only(HotRegionScheduler.SchedulerName, options).WithStores(1, 2, 3);
+        cluster.Put(1, [1, 2, 3], Stats(writeBytes: 50_000));
+        cluster.Put(5, [1, 2, 3], Stats(writeBytes: 20_000));
+        cluster.Put(2, [2, 1, 3], Stats(writeBytes: 1_000));
+        Assert.Equal(1UL, Assert.Single(cluster.Runner.RunOnce()).RegionId);
+        cluster.Settle();
+        var to = cluster.Region(1).Leader!.Value.StoreId;
+        Assert.NotEqual(1UL, to);
+
+        // Figures that arrive next (stale, or a shifted load) make region 1's new store the hottest by far and
+        // store 1 cool enough to take region 1 back.
+        cluster.Put(3, [to, 1, to == 2 ? 3UL : 2UL], Stats(writeBytes: 30_000));
+        var next = Assert.Single(cluster.Runner.RunOnce());
+
+        Assert.Equal(movesBack ? 1UL : 3UL, next.RegionId);
+    }
+
     [Fact]
     public void Hot_region_moves_a_replica_when_every_follower_is_on_a_hot_store()
     {

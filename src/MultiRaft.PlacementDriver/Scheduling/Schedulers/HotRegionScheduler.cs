@@ -11,6 +11,10 @@ public sealed record HotRegionConfig
     public double StoreRatio { get; init; } = 1.25;
 
     public int MaxOperatorsPerRound { get; init; } = 2;
+
+    /// <summary>A region this scheduler moved is left alone this long: its load figures (and its stores') are
+    /// those of before the move until a few heartbeats have come in, and acting on them bounces it back.</summary>
+    public int CooldownSeconds { get; init; } = 30;
 }
 
 /// <summary>
@@ -24,12 +28,21 @@ public sealed class HotRegionScheduler(HotRegionConfig? config = null) : Schedul
 {
     public const string SchedulerName = "hot-region";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, DateTimeOffset> _movedAt = new();
+
     public override string Name => SchedulerName;
 
     public override void Schedule(SchedulingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var config = Config;
+        foreach (var (regionId, _) in _movedAt)
+        {
+            if (!CoolingDown(regionId, context.Now, config))
+            {
+                _movedAt.TryRemove(regionId, out _);
+            }
+        }
         for (var proposed = 0; proposed < config.MaxOperatorsPerRound && context.UpStores.Count >= 2; proposed++)
         {
             if (!TryMoveOne(context, config))
@@ -57,7 +70,7 @@ public sealed class HotRegionScheduler(HotRegionConfig? config = null) : Schedul
         foreach (var region in context.Regions)
         {
             if (region.Leader?.StoreId == hottest.Id && region.WriteBytesPerSec >= config.MinRegionWriteBytesPerSec
-                && region.IsHealthy && !context.IsBusy(region.Region.Id))
+                && region.IsHealthy && !context.IsBusy(region.Region.Id) && !CoolingDown(region.Region.Id, context.Now, config))
             {
                 hot.Add(region);
             }
@@ -69,16 +82,29 @@ public sealed class HotRegionScheduler(HotRegionConfig? config = null) : Schedul
             var reason = $"store {hottest.Id} leaders write {hottest.LeaderWriteBytes} B/s (average {average:0}); region writes {rate} B/s";
             if (CoolestFollower(context, region, hottest, rate) is { } to)
             {
-                return context.Propose(Operator.TransferLeader(region.Region, to, Name, reason));
+                return Moved(context, region, context.Propose(Operator.TransferLeader(region.Region, to, Name, reason)));
             }
             if (CoolestStoreWithout(context, region.Region, hottest, rate) is { } target
                 && context.HasReplicaCapacity(hottest.Id) && context.HasReplicaCapacity(target.Id))
             {
-                return context.Propose(Operator.MovePeer(region.Region, region.Leader!.Value, context.NewPeer(target.Id), Name,
-                    reason + "; no follower's store is cool enough, so the leader's replica moves"));
+                return Moved(context, region, context.Propose(Operator.MovePeer(region.Region, region.Leader!.Value, context.NewPeer(target.Id), Name,
+                    reason + "; no follower's store is cool enough, so the leader's replica moves")));
             }
         }
         return false;
+    }
+
+    private bool CoolingDown(ulong regionId, DateTimeOffset now, HotRegionConfig config) =>
+        _movedAt.TryGetValue(regionId, out var at) && now - at < TimeSpan.FromSeconds(config.CooldownSeconds);
+
+    /// <summary>Remembers when a region was moved (a dry run moves nothing).</summary>
+    private bool Moved(SchedulingContext context, RegionState region, bool proposed)
+    {
+        if (proposed && !context.IsDryRun)
+        {
+            _movedAt[region.Region.Id] = context.Now;
+        }
+        return proposed;
     }
 
     /// <summary>The coolest follower whose store, with this region's load added, stays below the hottest.</summary>
@@ -120,5 +146,6 @@ public sealed class HotRegionScheduler(HotRegionConfig? config = null) : Schedul
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MinRegionWriteBytesPerSec, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(config.StoreRatio, 1.0);
         ArgumentOutOfRangeException.ThrowIfLessThan(config.MaxOperatorsPerRound, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(config.CooldownSeconds);
     }
 }
