@@ -21,21 +21,27 @@ internal sealed class PdHttp : IDisposable
 
     public static async Task<PdHttp> ConnectAsync(string pd, CancellationToken cancellation)
     {
-        await using var client = new PdClient(PdClient.ParseEndpoints(pd), new PdClientOptions { CallTimeout = TimeSpan.FromSeconds(5) });
-        Protocol.Pd.GetClusterResponse cluster;
-        try
-        {
-            cluster = await client.GetClusterAsync(cancellation).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
-        {
-            throw new OpsException($"PD at {pd} is unreachable: {e.Message}");
-        }
+        var cluster = await GetClusterAsync(pd, cancellation).ConfigureAwait(false);
         if (cluster.HttpAddress is not { } address)
         {
             throw new OpsException($"PD at {pd} serves no HTTP API (start it with --http HOST:PORT)");
         }
         return new PdHttp(new HttpClient { BaseAddress = new Uri($"http://{address}/"), Timeout = TimeSpan.FromSeconds(10) });
+    }
+
+    /// <summary>Asks PD at <paramref name="pd"/> about its cluster; a PD that cannot be reached is an
+    /// <see cref="OpsException"/> with a message for the user.</summary>
+    public static async Task<Protocol.Pd.GetClusterResponse> GetClusterAsync(string pd, CancellationToken cancellation)
+    {
+        await using var client = new PdClient(PdClient.ParseEndpoints(pd), new PdClientOptions { CallTimeout = TimeSpan.FromSeconds(5) });
+        try
+        {
+            return await client.GetClusterAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+        {
+            throw new OpsException($"PD at {pd} is unreachable: {e.Message}");
+        }
     }
 
     public async Task<T> GetAsync<T>(string path, CancellationToken cancellation)

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using MultiRaft.Client;
 using MultiRaft.PlacementDriver.Scheduling;
 using MultiRaft.Store;
-using MultiRaft.Transport.Rpc;
 
 namespace MultiRaft.Cli.Bench;
 
@@ -52,7 +51,8 @@ internal sealed class BenchTarget : IAsyncDisposable
             }
             else
             {
-                await CheckReachableAsync(pd, cancellation).ConfigureAwait(false);
+                // A PD that refuses connections fails the run at once, not after the client's retries.
+                await PdHttp.GetClusterAsync(pd, cancellation).ConfigureAwait(false);
             }
             var client = RawKvClient.Create(pd);
             var target = new BenchTarget(pd, local, directory, logging, client);
@@ -67,20 +67,6 @@ internal sealed class BenchTarget : IAsyncDisposable
             }
             logging.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>A PD that refuses connections fails the run at once, not after the client's retries.</summary>
-    private static async Task CheckReachableAsync(string pd, CancellationToken cancellation)
-    {
-        await using var client = new PdClient(PdClient.ParseEndpoints(pd), new PdClientOptions { CallTimeout = TimeSpan.FromSeconds(5) });
-        try
-        {
-            await client.GetClusterAsync(cancellation).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
-        {
-            throw new OpsException($"PD at {pd} is unreachable: {e.Message}");
         }
     }
 
