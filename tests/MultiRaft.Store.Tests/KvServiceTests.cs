@@ -177,4 +177,33 @@ public sealed class KvServiceTests
         await client.PutAsync(B("big"), value);
         Assert.Equal(value, await client.GetAsync(B("big")));
     }
+
+    [Fact]
+    public async Task A_write_that_cannot_commit_before_its_deadline_is_answered_with_a_timeout()
+    {
+        await using var cluster = await TestCluster.StartAsync();
+        var (region, leader) = await cluster.WaitForLeaderAsync();
+        var store = cluster.StoreById(leader.StoreId)!;
+        await using var rpc = await cluster.ConnectAsync(store);
+        for (var i = 0; i < cluster.Stores.Length; i++)
+        {
+            if (cluster.Stores[i] is { } other && other != store)
+            {
+                await cluster.StopStoreAsync(i);
+            }
+        }
+
+        // Without a quorum the write cannot commit: the store must answer before the caller's deadline, with
+        // an error that says the outcome is unknown, instead of leaving the call to time out unanswered.
+        var body = Protocol.ProtocolSerializer.Serialize(new PutRequest(new RegionContext(region.Id, region.Epoch), B("k"), B("v")));
+        var answer = Protocol.ProtocolSerializer.Deserialize<WriteResponse>(new System.Buffers.ReadOnlySequence<byte>(
+            await rpc.CallAsync(KvMethods.Put, body, TimeSpan.FromMilliseconds(600))));
+
+        var error = Assert.IsType<RegionError>(answer.Error);
+        Assert.True(error.Kind is RegionErrorKind.Timeout or RegionErrorKind.NotLeader, error.ToString());
+        if (error.Kind == RegionErrorKind.Timeout)
+        {
+            Assert.Contains("may still be applied", error.Message);
+        }
+    }
 }

@@ -28,6 +28,8 @@ public sealed record RegionError(
 
     public static RegionError InvalidArgument(string reason) => new(RegionErrorKind.InvalidArgument, reason);
 
+    public static RegionError Timeout(string reason) => new(RegionErrorKind.Timeout, reason);
+
     public override string ToString() => $"{Kind}: {Message}";
 }
 

@@ -72,9 +72,16 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         {
             var waiter = new ReadWaiter();
             peer.Post(new PeerInput(PeerInputKind.Read, Read: waiter));
-            if (await waiter.Completion.WaitAsync(cancellation).ConfigureAwait(false) is { } error)
+            try
             {
-                return error;
+                if (await waiter.Completion.WaitAsync(cancellation).ConfigureAwait(false) is { } error)
+                {
+                    return error;
+                }
+            }
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            {
+                return RegionError.Timeout($"region {peer.RegionId}: the read was not confirmed before the request's deadline");
             }
         }
         if (RequestChecks.Epoch(context, peer.Region) is { } epochError)
@@ -118,6 +125,15 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
             return new CommandResult(error);
         }
         peer.Post(new PeerInput(PeerInputKind.Propose, Proposal: proposal));
-        return await proposal.Completion.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            return await proposal.Completion.WaitAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The deadline passed (or the client went away) with the proposal in Raft: it may still commit.
+            return new CommandResult(RegionError.Timeout(
+                $"region {peer.RegionId}: the write was not applied before the request's deadline; it may still be applied"));
+        }
     }
 }

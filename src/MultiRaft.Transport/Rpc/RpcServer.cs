@@ -76,6 +76,8 @@ public sealed class RpcService(IReadOnlyDictionary<string, RpcHandler> handlers,
         }
     }
 
+    private const int MaxAnswerMarginMs = 200;
+
     private async Task<RpcResponse?> InvokeAsync(RpcRequest request, CancellationToken cancellation)
     {
         if (!handlers.TryGetValue(request.Method, out var handler))
@@ -85,7 +87,8 @@ public sealed class RpcService(IReadOnlyDictionary<string, RpcHandler> handlers,
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (request.DeadlineMs > 0)
         {
-            deadline.CancelAfter(request.DeadlineMs);
+            // Give up a little before the caller does, so a handler's own "timed out" answer still reaches it.
+            deadline.CancelAfter(request.DeadlineMs - Math.Min(request.DeadlineMs / 10, MaxAnswerMarginMs));
         }
         try
         {
