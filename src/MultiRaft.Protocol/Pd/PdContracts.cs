@@ -179,3 +179,31 @@ public sealed record PendingOperatorsRequest([property: Key(0)] ulong StoreId);
 
 [MessagePackObject]
 public sealed record PendingOperatorsResponse([property: Key(0)] OperatorStep[] Steps);
+
+[MessagePackObject]
+public sealed record GetGcSafePointRequest;
+
+/// <summary>Asks PD to move the cluster's GC safe point up to <see cref="SafePoint"/>. PD never moves it
+/// backwards, nor above the lowest live service safe point (a running transaction's start timestamp).</summary>
+[MessagePackObject]
+public sealed record UpdateGcSafePointRequest([property: Key(0)] ulong SafePoint);
+
+/// <summary>The cluster's GC safe point: versions that no read at or above it can see may be dropped.</summary>
+[MessagePackObject]
+public sealed record GcSafePointResponse([property: Key(0)] ulong SafePoint);
+
+/// <summary>A service (a transaction client) asks PD to keep GC at or below <see cref="SafePoint"/> for
+/// <see cref="TtlSeconds"/>; a TTL of 0 withdraws the service's safe point.</summary>
+[MessagePackObject]
+public sealed record UpdateServiceSafePointRequest(
+    [property: Key(0)] string ServiceId,
+    [property: Key(1)] ulong SafePoint,
+    [property: Key(2)] long TtlSeconds);
+
+/// <summary><see cref="Accepted"/> is false when the asked safe point is already below the GC safe point
+/// (those versions may be gone); <see cref="GcSafePoint"/> says where it is.</summary>
+[MessagePackObject]
+public sealed record UpdateServiceSafePointResponse(
+    [property: Key(0)] bool Accepted,
+    [property: Key(1)] ulong GcSafePoint);
+

@@ -44,4 +44,13 @@ public static class PdMethods
 
     /// <summary><see cref="ReportSplitRequest"/> → <see cref="ReportSplitResponse"/>.</summary>
     public const string ReportSplit = "pd.report_split";
+
+    /// <summary><see cref="GetGcSafePointRequest"/> → <see cref="GcSafePointResponse"/>.</summary>
+    public const string GetGcSafePoint = "pd.get_gc_safe_point";
+
+    /// <summary><see cref="UpdateGcSafePointRequest"/> → <see cref="GcSafePointResponse"/>.</summary>
+    public const string UpdateGcSafePoint = "pd.update_gc_safe_point";
+
+    /// <summary><see cref="UpdateServiceSafePointRequest"/> → <see cref="UpdateServiceSafePointResponse"/>.</summary>
+    public const string UpdateServiceSafePoint = "pd.update_service_safe_point";
 }
