@@ -69,7 +69,8 @@ public sealed class PdServer : IAsyncDisposable
                 logger.LogWarning("Cut {Bytes} bytes of torn metadata at the end of the log", metadata.DiscardedBytes);
             }
             var clusterId = metadata.Recovered.ClusterId;
-            if (clusterId == 0)
+            var newCluster = clusterId == 0;
+            if (newCluster)
             {
                 clusterId = NewClusterId();
                 metadata.Write(new MetaRecord(MetaRecordKind.ClusterId, clusterId));
@@ -80,6 +81,7 @@ public sealed class PdServer : IAsyncDisposable
             }
             var ids = new IdAllocator(metadata);
             var tso = new TimestampOracle(metadata, options.Clock, options.TsoWindow);
+            var gc = new GcSafePoints(metadata, tso, options.Clock, newCluster);
             var stores = new StoreRegistry(metadata, ids, options);
             var regions = new RegionRegistry(metadata.Recovered.Regions.Values);
             var bootstrapper = new Bootstrapper(metadata, ids, stores, regions, options.MaxReplicas, logger);
@@ -93,13 +95,13 @@ public sealed class PdServer : IAsyncDisposable
                 operators = controller;
             }
             Http.PdHttpApi? http = null;
-            var service = new PdService(() => clusterId, () => http?.Endpoint.ToString(), options.MaxReplicas, ids, tso, stores, regions, bootstrapper, operators);
+            var service = new PdService(() => clusterId, () => http?.Endpoint.ToString(), options.MaxReplicas, ids, tso, gc, stores, regions, bootstrapper, operators);
             var transport = new TransportOptions { ClusterId = clusterId, StoreId = 0, AcceptClusterDiscovery = true };
             var rpc = new RpcServer(transport, options.Listen, service.Handlers(), logger);
             rpc.Start();
             if (options.HttpListen is { } httpListen)
             {
-                http = await Http.PdHttpApi.StartAsync(httpListen, stores, regions, ids, schedulers, cancellation).ConfigureAwait(false);
+                http = await Http.PdHttpApi.StartAsync(httpListen, stores, regions, ids, gc, schedulers, cancellation).ConfigureAwait(false);
             }
             schedulers?.Start();
             if (logger.IsEnabled(LogLevel.Information))

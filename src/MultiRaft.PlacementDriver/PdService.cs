@@ -18,6 +18,7 @@ internal sealed class PdService(
     int maxReplicas,
     IdAllocator ids,
     TimestampOracle tso,
+    GcSafePoints gc,
     StoreRegistry stores,
     RegionRegistry regions,
     Bootstrapper bootstrapper,
@@ -66,6 +67,10 @@ internal sealed class PdService(
             }
             return new ReportSplitResponse();
         }),
+        [PdMethods.GetGcSafePoint] = Handle((GetGcSafePointRequest _) => new GcSafePointResponse(gc.SafePoint)),
+        [PdMethods.UpdateGcSafePoint] = Handle((UpdateGcSafePointRequest r) => new GcSafePointResponse(gc.Update(r.SafePoint))),
+        [PdMethods.UpdateServiceSafePoint] = Handle((UpdateServiceSafePointRequest r) =>
+            gc.UpdateService(Required(r.ServiceId, "service id"), r.SafePoint, r.TtlSeconds)),
     };
 
     /// <summary>Wraps a synchronous method (every PD method is: in-memory work plus, at most, one fsync) as

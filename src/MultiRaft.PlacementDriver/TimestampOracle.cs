@@ -62,7 +62,24 @@ public sealed class TimestampOracle
                 _persistedLimit = limit;
             }
             _logical += count;
-            return ((ulong)_physical << LogicalBits) | (ulong)_logical;
+            return Last;
         }
     }
+
+    /// <summary>The last timestamp handed out; after a restart, until the first one, a value above all handed
+    /// out before and below all to come. A GC safe point may not pass it: past it lie timestamps that
+    /// transactions have not started at yet.</summary>
+    public ulong Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return Last;
+            }
+        }
+    }
+
+    /// <summary>The last timestamp handed out; read under <see cref="_lock"/>.</summary>
+    private ulong Last => ((ulong)_physical << LogicalBits) | (ulong)_logical;
 }

@@ -96,6 +96,25 @@ public sealed class HttpApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, (await _http.GetFromJsonAsync<JsonElement>("operators")).GetProperty("running").GetArrayLength());
     }
 
+    [Fact]
+    public async Task The_gc_safe_point_is_shown_with_the_live_service_safe_points_lowest_first()
+    {
+        await using var pd = new PdClient([_pd.Endpoint]);
+        var ts = await pd.TsoAsync();
+        await pd.UpdateServiceSafePointAsync("backup", ts - 5, TimeSpan.FromMinutes(5));
+        await pd.UpdateServiceSafePointAsync("txn", ts - 7, TimeSpan.FromMinutes(1));
+        await pd.UpdateServiceSafePointAsync("gone", ts - 8, TimeSpan.Zero);
+        await pd.UpdateGcSafePointAsync(ts - 9);
+
+        var view = await _http.GetFromJsonAsync<JsonElement>("gc/safepoint");
+        Assert.Equal(ts - 9, view.GetProperty("safePoint").GetUInt64());
+        var services = view.GetProperty("serviceSafePoints");
+        Assert.Equal(["txn", "backup"], services.EnumerateArray().Select(s => s.GetProperty("serviceId").GetString()));
+        Assert.Equal(ts - 7, services[0].GetProperty("safePoint").GetUInt64());
+        var expiresIn = services[0].GetProperty("expiresAt").GetDateTimeOffset() - DateTimeOffset.UtcNow;
+        Assert.InRange(expiresIn, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1));
+    }
+
     public void Dispose() => _http.Dispose();
 
     public async Task DisposeAsync()

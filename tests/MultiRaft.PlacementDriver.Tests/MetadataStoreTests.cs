@@ -100,6 +100,26 @@ public sealed class MetadataStoreTests : IDisposable
         LogFile(); // Exactly one generation left.
     }
 
+    [Fact]
+    public void The_gc_safe_point_is_recovered_from_the_log_and_kept_by_compaction()
+    {
+        using (var store = MetadataStore.Open(_directory))
+        {
+            Assert.Equal(0UL, store.Recovered.GcSafePoint);
+            store.Write(new MetaRecord(MetaRecordKind.GcSafePoint, 500));
+            store.Write(new MetaRecord(MetaRecordKind.GcSafePoint, 400)); // Out of order: the safe point never goes back.
+        }
+        using (var store = MetadataStore.Open(_directory))
+        {
+            Assert.Equal(500UL, store.Recovered.GcSafePoint);
+            store.Compact();
+        }
+        using (var store = MetadataStore.Open(_directory))
+        {
+            Assert.Equal(500UL, store.Recovered.GcSafePoint);
+        }
+    }
+
     /// <summary>The byte offset where record <paramref name="index"/> (0-based) starts.</summary>
     private static int Prefix(byte[] log, int index)
     {

@@ -39,6 +39,10 @@ public sealed record StoreCountView(ulong StoreId, int Leaders, int Replicas);
 /// store's counts once they (and the operators already running) are done.</summary>
 public sealed record RebalancePlanView(PlannedOperatorView[] Operators, StoreCountView[] After);
 
+/// <summary>What <c>GET /gc/safepoint</c> answers: the cluster's GC safe point and the live service safe points
+/// holding it back, lowest first.</summary>
+public sealed record GcSafePointView(ulong SafePoint, ServiceSafePoint[] ServiceSafePoints);
+
 public sealed record OperatorsView(OperatorView[] Running, OperatorView[] History);
 
 /// <summary>The body of the POST commands; each uses the fields it needs.</summary>

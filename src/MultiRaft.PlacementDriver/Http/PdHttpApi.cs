@@ -13,9 +13,9 @@ namespace MultiRaft.PlacementDriver.Http;
 
 /// <summary>
 /// PD's HTTP API (ASP.NET Core minimal API, loopback by default): JSON views of stores, regions, hot regions,
-/// operators and schedulers for the ops tool and dashboards, and POST commands that become operators (split,
-/// transfer leader, add / remove / move a peer), switch or configure schedulers, or rebalance now. A bad request
-/// gets 4xx with a message.
+/// operators, schedulers and GC safe points for the ops tool and dashboards, and POST commands that become
+/// operators (split, transfer leader, add / remove / move a peer), switch or configure schedulers, or rebalance
+/// now. A bad request gets 4xx with a message.
 /// </summary>
 internal sealed class PdHttpApi : IAsyncDisposable
 {
@@ -27,20 +27,23 @@ internal sealed class PdHttpApi : IAsyncDisposable
     private readonly StoreRegistry _stores;
     private readonly RegionRegistry _regions;
     private readonly IdAllocator _ids;
+    private readonly GcSafePoints _gc;
     private readonly SchedulerRunner? _schedulers;
 
-    private PdHttpApi(WebApplication app, StoreRegistry stores, RegionRegistry regions, IdAllocator ids, SchedulerRunner? schedulers)
+    private PdHttpApi(WebApplication app, StoreRegistry stores, RegionRegistry regions, IdAllocator ids, GcSafePoints gc, SchedulerRunner? schedulers)
     {
         _app = app;
         _stores = stores;
         _regions = regions;
         _ids = ids;
+        _gc = gc;
         _schedulers = schedulers;
     }
 
     public IPEndPoint Endpoint { get; private set; } = null!;
 
-    public static async Task<PdHttpApi> StartAsync(IPEndPoint listen, StoreRegistry stores, RegionRegistry regions, IdAllocator ids, SchedulerRunner? schedulers, CancellationToken cancellation)
+    public static async Task<PdHttpApi> StartAsync(IPEndPoint listen, StoreRegistry stores, RegionRegistry regions, IdAllocator ids, GcSafePoints gc,
+        SchedulerRunner? schedulers, CancellationToken cancellation)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -51,7 +54,7 @@ internal sealed class PdHttpApi : IAsyncDisposable
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter());
         });
         var app = builder.Build();
-        var api = new PdHttpApi(app, stores, regions, ids, schedulers);
+        var api = new PdHttpApi(app, stores, regions, ids, gc, schedulers);
         api.Map();
         await app.StartAsync(cancellation).ConfigureAwait(false);
         var address = app.Urls.First();
@@ -71,6 +74,11 @@ internal sealed class PdHttpApi : IAsyncDisposable
         _app.MapGet("/schedulers", () => _schedulers is { } s ? Results.Ok(s.Schedulers.Select(x => new SchedulerView(x.Name, x.Enabled, x.ConfigObject))) : NoScheduling());
         _app.MapPost("/schedulers/{name}/config", (string name, SettingBody body) => ConfigureScheduler(name, body));
         _app.MapPost("/schedulers/{name}/{action}", (string name, string action) => SetScheduler(name, action));
+        _app.MapGet("/gc/safepoint", () =>
+        {
+            var (safePoint, services) = _gc.Snapshot();
+            return Results.Ok(new GcSafePointView(safePoint, services));
+        });
         _app.MapGet("/rebalance", () => Rebalance(dryRun: true));
         _app.MapPost("/rebalance", () => Rebalance(dryRun: false));
         _app.MapPost("/{command}", (string command, CommandBody body) => Command(command, body));

@@ -26,6 +26,9 @@ public enum MetaRecordKind : byte
 
     /// <summary>Region <see cref="MetaRecord.Value"/> no longer exists (replaced by a split or merge).</summary>
     DeleteRegion = 7,
+
+    /// <summary><see cref="MetaRecord.Value"/> is the cluster's GC safe point (a TSO timestamp).</summary>
+    GcSafePoint = 8,
 }
 
 /// <summary>One change to PD's persisted metadata. A single shape for every kind keeps the log format one

@@ -18,6 +18,9 @@ public sealed class MetadataState
 
     public ulong TsoHighWaterMs { get; private set; }
 
+    /// <summary>Versions no read at or above this timestamp can see may be dropped; it only moves up.</summary>
+    public ulong GcSafePoint { get; private set; }
+
     public RegionInfo? BootstrapRegion { get; private set; }
 
     public Dictionary<ulong, StoreInfo> Stores { get; } = [];
@@ -37,6 +40,9 @@ public sealed class MetadataState
                 break;
             case MetaRecordKind.TsoHighWater:
                 TsoHighWaterMs = Math.Max(TsoHighWaterMs, record.Value);
+                break;
+            case MetaRecordKind.GcSafePoint:
+                GcSafePoint = Math.Max(GcSafePoint, record.Value);
                 break;
             case MetaRecordKind.PutStore:
                 var store = Require(record.Store, record.Kind);
@@ -63,6 +69,7 @@ public sealed class MetadataState
         yield return new MetaRecord(MetaRecordKind.ClusterId, ClusterId);
         yield return new MetaRecord(MetaRecordKind.IdHighWater, IdHighWater);
         yield return new MetaRecord(MetaRecordKind.TsoHighWater, TsoHighWaterMs);
+        yield return new MetaRecord(MetaRecordKind.GcSafePoint, GcSafePoint);
         foreach (var store in Stores.Values)
         {
             yield return new MetaRecord(MetaRecordKind.PutStore, Store: store);

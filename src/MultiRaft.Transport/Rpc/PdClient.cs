@@ -103,6 +103,25 @@ public sealed class PdClient : IAsyncDisposable
     public Task ReportSplitAsync(RegionInfo[] regions, CancellationToken ct = default) =>
         CallAsync<ReportSplitRequest, ReportSplitResponse>(PdMethods.ReportSplit, new ReportSplitRequest(regions), ct);
 
+    public Task<GcSafePointResponse> GetGcSafePointAsync(CancellationToken ct = default) =>
+        CallAsync<GetGcSafePointRequest, GcSafePointResponse>(PdMethods.GetGcSafePoint, new GetGcSafePointRequest(), ct);
+
+    /// <summary>Asks PD to move the GC safe point up to <paramref name="safePoint"/> (at most the latest
+    /// timestamp); PD answers where it is now, which live service safe points may hold below that.</summary>
+    public Task<GcSafePointResponse> UpdateGcSafePointAsync(ulong safePoint, CancellationToken ct = default) =>
+        CallAsync<UpdateGcSafePointRequest, GcSafePointResponse>(PdMethods.UpdateGcSafePoint, new UpdateGcSafePointRequest(safePoint), ct);
+
+    /// <summary>Keeps GC at or below <paramref name="safePoint"/> for <paramref name="ttl"/> (rounded up to whole
+    /// seconds); <see cref="TimeSpan.Zero"/> withdraws <paramref name="serviceId"/>'s safe point.</summary>
+    public Task<UpdateServiceSafePointResponse> UpdateServiceSafePointAsync(string serviceId, ulong safePoint, TimeSpan ttl, CancellationToken ct = default)
+    {
+        // Checked here, not by PD: rounded up, a TTL between -1 s and 0 would arrive as 0, a withdrawal.
+        ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.Zero);
+        // Rounded up: rounding down would turn a lease shorter than a second into a withdrawal.
+        var request = new UpdateServiceSafePointRequest(serviceId, safePoint, (long)Math.Ceiling(ttl.TotalSeconds));
+        return CallAsync<UpdateServiceSafePointRequest, UpdateServiceSafePointResponse>(PdMethods.UpdateServiceSafePoint, request, ct);
+    }
+
     /// <summary>
     /// Parses <c>host:port[,host:port...]</c> into IPv4 endpoints ("localhost" is the loopback address; other
     /// names are resolved). Throws <see cref="ArgumentException"/> saying what is wrong with which part.
