@@ -5,4 +5,6 @@ internal enum KvColumn
 {
     Data = 0,
     Meta = 1,
+    Lock = 2,
+    Write = 3,
 }

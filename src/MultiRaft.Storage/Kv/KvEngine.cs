@@ -1,9 +1,13 @@
+using MultiRaft.Storage.Txn;
+
 namespace MultiRaft.Storage.Kv;
 
 /// <summary>
-/// A store's state machine storage: one RocksDB directory with the <c>data</c> column family (user keys, ordered)
-/// and the <c>meta</c> column family (each region's local state and apply state); key layout in
-/// <see cref="KvKeys"/>.
+/// A store's state machine storage: one RocksDB directory with the <c>data</c> column family (user keys, ordered:
+/// raw values and transactional values), Percolator's <c>lock</c> and <c>write</c> column families, and the
+/// <c>meta</c> column family (each region's local state and apply state, the GC safe point); key layout in
+/// <see cref="KvKeys"/>. Transactions read through <see cref="Txn.MvccReader"/> and write through
+/// <see cref="Txn.MvccActions"/>.
 /// Invariant: a region's applied index never runs ahead of the data it covers. The apply path writes both through
 /// one <see cref="KvWriteBatch"/>, which RocksDB applies atomically, and a snapshot import replaces data and
 /// apply state in one batch as well.
@@ -13,10 +17,12 @@ namespace MultiRaft.Storage.Kv;
 public sealed class KvEngine : IDisposable
 {
     private readonly RocksAdapter _db;
+    private readonly GcSafePointCache _gcSafePoint;
 
     private KvEngine(RocksAdapter db, string directory, KvEngineOptions options)
     {
         _db = db;
+        _gcSafePoint = GcSafePointCache.Load(db);
         Directory = directory;
         Options = options;
     }
@@ -24,6 +30,14 @@ public sealed class KvEngine : IDisposable
     public string Directory { get; }
 
     public KvEngineOptions Options { get; }
+
+    /// <summary>
+    /// The store-wide GC safe point: the largest one any GC or imported snapshot brought here. Versions at or below
+    /// it may have been collected, so transactional reads below it fail with TooOld. It never decreases.
+    /// </summary>
+    public ulong GcSafePoint => _gcSafePoint.Current;
+
+    internal RocksAdapter Db => _db;
 
     /// <summary>Opens the engine in <paramref name="directory"/>, creating the directory and column families if missing.</summary>
     /// <exception cref="StorageException">RocksDB cannot open the directory (locked by another process, corrupt, ...).</exception>
@@ -44,6 +58,8 @@ public sealed class KvEngine : IDisposable
     public void Write(KvWriteBatch batch, bool sync)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        // Before the write: a reader must never see collected versions under the old safe point.
+        _gcSafePoint.Raise(batch.StagedGcSafePoint);
         _db.Write(batch.Native, sync);
     }
 
@@ -73,7 +89,7 @@ public sealed class KvEngine : IDisposable
         return pairs;
     }
 
-    /// <summary>Deletes every user key in [start, end) (a region's whole range, say) with one range tombstone.</summary>
+    /// <summary>Deletes every raw user key in [start, end) with one range tombstone (transactional data stays).</summary>
     public void DeleteRange(ReadOnlySpan<byte> start, ReadOnlySpan<byte> end, bool sync)
     {
         using var batch = NewWriteBatch();
@@ -92,65 +108,50 @@ public sealed class KvEngine : IDisposable
     public List<RegionLocalState> LoadRegionStates() => MetaReader.AllRegionStates(_db);
 
     /// <summary>
-    /// Estimated bytes and keys of [start, end). The bytes come from RocksDB's approximate sizes (SST files and
-    /// memtables); RocksDB has no per-range key count, so keys are the bytes times the column family's keys per
-    /// byte ("rocksdb.estimate-num-keys" over the size of the whole column family).
+    /// Estimated bytes and keys of [start, end) over every key space (<see cref="ApproximateStats"/>): good for split
+    /// decisions, not for exact accounting.
     /// </summary>
     public RangeStats GetApproximateStats(ReadOnlySpan<byte> start, ReadOnlySpan<byte> end)
     {
         KvArguments.CheckRange(start, end, Options, nameof(start));
-        var bytes = _db.ApproximateSize(KvColumn.Data, KvKeys.RawKey(start), KvKeys.RawRangeEnd(end));
-        var (columnStart, columnEnd) = KvKeys.WholeColumn();
-        var columnBytes = _db.ApproximateSize(KvColumn.Data, columnStart, columnEnd);
-        var columnKeys = _db.EstimatedKeys(KvColumn.Data);
-        if (bytes == 0 || columnBytes == 0 || columnKeys == 0)
-        {
-            return new RangeStats(bytes, 0);
-        }
-        var keys = (ulong)Math.Ceiling((double)columnKeys * Math.Min(bytes, columnBytes) / columnBytes);
-        return new RangeStats(bytes, keys);
+        return ApproximateStats.Of(_db, start, end);
     }
 
     /// <summary>
     /// A key that splits [start, end) into two parts of about equal bytes, or null when the range holds fewer
     /// than two keys. The key lies strictly inside the range and both parts are non-empty: [start, key) and
-    /// [key, end). It reads every key of the range once (through a consistent iterator), holding ~128 in memory.
+    /// [key, end). It reads every key of the range once — raw and transactional, all versions of a transactional
+    /// key counting as one key (<see cref="MiddleKey"/>) — holding ~128 in memory.
     /// </summary>
     public byte[]? GetMiddleKey(ReadOnlySpan<byte> start, ReadOnlySpan<byte> end)
     {
         KvArguments.CheckRange(start, end, Options, nameof(start));
-        var sampler = new MiddleKeySampler();
-        using var cursor = _db.Iterate(KvColumn.Data, KvKeys.RawKey(start), KvKeys.RawRangeEnd(end));
-        for (; cursor.Valid; cursor.Next())
-        {
-            var key = KvKeys.UserKey(cursor.Key);
-            sampler.Add(key, key.Length + cursor.Value.Length);
-        }
-        return sampler.Middle();
+        return MiddleKey.Find(_db, start, end);
     }
 
     /// <summary>
-    /// Writes a consistent snapshot of one region — its local state, apply state and every key of its range —
+    /// Writes a consistent snapshot of one region — its local state, apply state, the GC safe point and every key
+    /// of its range in every key space —
     /// to <paramref name="destination"/> in checksummed chunks (<see cref="RegionSnapshotFormat"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The region has no local or apply state here, or is a tombstone.</exception>
     public RegionSnapshotSummary ExportSnapshot(ulong regionId, Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return RegionSnapshotWriter.Export(_db, regionId, destination, Options.SnapshotChunkBytes);
+        return RegionSnapshotWriter.Export(_db, regionId, _gcSafePoint, destination, Options.SnapshotChunkBytes);
     }
 
     /// <summary>
-    /// Replaces the region's range, local state and apply state with the snapshot read from
-    /// <paramref name="source"/>. Every checksum is verified before anything is written; then the range is cleared
-    /// and the snapshot written in one atomic batch. Deciding whether the snapshot is newer than what the store
-    /// holds is the caller's job.
+    /// Replaces the region's range (in every key space), local state and apply state with the snapshot read from
+    /// <paramref name="source"/>, and raises the GC safe point to the sender's. Every checksum is verified before
+    /// anything is written; then the range is cleared and the snapshot written in one atomic batch. Deciding whether
+    /// the snapshot is newer than what the store holds is the caller's job.
     /// </summary>
     /// <exception cref="InvalidDataException">The stream is corrupt, truncated or malformed; nothing was changed.</exception>
     public RegionSnapshotSummary ImportSnapshot(Stream source, bool sync)
     {
         ArgumentNullException.ThrowIfNull(source);
-        return RegionSnapshotReader.Import(_db, source, Options, sync);
+        return RegionSnapshotReader.Import(this, source, sync);
     }
 
     public void Dispose() => _db.Dispose();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using MultiRaft.Storage.Txn;
 
 namespace MultiRaft.Storage.Kv;
 
@@ -8,30 +9,39 @@ namespace MultiRaft.Storage.Kv;
 /// <code>
 /// column family "data" (ordered user data)
 ///   'r' (0x72) + user key                               raw key space: the value of a raw put, the key verbatim
-///   't' (0x74) + memcomparable(user key) + BE(~ts)      reserved for Percolator: the value written at start_ts
-/// column family "lock" (reserved for Percolator)
-///   't' (0x74) + memcomparable(user key)                the lock of an open transaction
-/// column family "write" (reserved for Percolator)
-///   't' (0x74) + memcomparable(user key) + BE(~ts)      the commit record at commit_ts
+///   't' (0x74) + memcomparable(user key) + BE(~ts)      Percolator: the value a Put wrote at its start_ts
+/// column family "lock" (Percolator)
+///   't' (0x74) + memcomparable(user key)                the lock of an open transaction (TxnRecordCodec)
+/// column family "write" (Percolator)
+///   't' (0x74) + memcomparable(user key) + BE(~ts)      the write record at commit_ts: kind and start_ts
+///                                                       (a rollback record sits at its own start_ts)
 /// column family "meta" (per-region bookkeeping)
-///   0x00 ...                                            reserved for store-wide keys (store ident and the like)
+///   0x00 ...                                            store-wide keys:
+///   0x00 0x01 + BE u64 safe point                         the GC safe point: the largest such key counts
 ///   0x01 + BE u64 region id                             RegionLocalState
 ///   0x02 + BE u64 region id                             ApplyState
 /// </code>
 /// Why this shape:
 /// - Raw keys need no escaping: nothing follows the user key, and one prefix byte preserves the user order.
-///   Transactional keys are followed by a timestamp, so they need a memcomparable (escaped) user key; putting them
-///   under their own prefix keeps both key spaces ordered and lets a region's range be cleared per prefix.
+///   Transactional keys are followed by a timestamp, so they need a memcomparable (escaped, prefix-free) user key
+///   (<see cref="MemComparable"/>, <see cref="TxnKeys"/>); putting them under their own prefix keeps both
+///   key spaces ordered and lets a region's range be cleared per prefix.
 /// - The timestamp is stored inverted (~ts, big-endian) so that the newest version of a key sorts first.
 /// - Meta keys use big-endian region ids so that all regions' states sort by id and one prefix scan lists them.
 ///   Region state and apply state use separate prefixes because they change at very different rates.
+/// - The GC safe point is a key per value, not a value under one key: writers that race can each only add a
+///   larger key and range-delete the smaller ones, so the stored maximum never goes back.
 /// Prefix 0xFF is never used, so [0x00, 0xFF) spans a whole column family.
 /// A user range [start, end) with an empty end meaning +infinity maps to [prefix + start, prefix + end), or to
-/// [prefix + start, prefix + 1) when end is empty: the first key past every key that carries the prefix.
+/// [prefix + start, prefix + 1) when end is empty: the first key past every key that carries the prefix. In the
+/// txn key space start and end are memcomparable-encoded, which keeps their order.
 /// </summary>
 internal static class KvKeys
 {
     public const byte RawPrefix = (byte)'r';
+    public const byte TxnPrefix = (byte)'t';
+    public const byte StoreWidePrefix = 0x00;
+    public const byte GcSafePointTag = 0x01;
     public const byte RegionStatePrefix = 0x01;
     public const byte ApplyStatePrefix = 0x02;
 
@@ -61,6 +71,41 @@ internal static class KvKeys
 
     /// <summary>Bounds of everything a column family holds (no key space uses prefix 0xFF).</summary>
     public static (byte[] Start, byte[] End) WholeColumn() => ([0x00], [0xFF]);
+
+    /// <summary>
+    /// Every (column family, bounds) that holds keys of the user range [start, end): the raw and the txn key spaces
+    /// of the data column family, the locks and the write records. Clearing, exporting or importing a region's data
+    /// walks exactly these, in this order (ascending column family, then ascending key).
+    /// </summary>
+    public static List<(KvColumn Column, byte[] Start, byte[] End)> RegionRanges(ReadOnlySpan<byte> start, ReadOnlySpan<byte> end)
+    {
+        var ranges = new List<(KvColumn, byte[], byte[])>(1 + TxnKeys.Columns.Length) { (KvColumn.Data, RawKey(start), RawRangeEnd(end)) };
+        var (txnStart, txnEnd) = TxnKeys.Range(start, end);
+        foreach (var column in TxnKeys.Columns)
+        {
+            ranges.Add((column, txnStart, txnEnd));
+        }
+        return ranges;
+    }
+
+    /// <summary>The key that records GC safe point <paramref name="safePoint"/> (see the layout above).</summary>
+    public static byte[] GcSafePointKey(ulong safePoint)
+    {
+        var key = new byte[2 + sizeof(ulong)];
+        key[0] = StoreWidePrefix;
+        key[1] = GcSafePointTag;
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(2), safePoint);
+        return key;
+    }
+
+    /// <summary>Bounds [0x00 0x01, 0x00 0x02) of every GC safe point key.</summary>
+    public static (byte[] Start, byte[] End) GcSafePointKeys() => ([StoreWidePrefix, GcSafePointTag], [StoreWidePrefix, GcSafePointTag + 1]);
+
+    /// <summary>The safe point a GC safe point key records, or an exception naming the bad key.</summary>
+    public static ulong GcSafePointOf(ReadOnlySpan<byte> metaKey) =>
+        metaKey.Length == 2 + sizeof(ulong)
+            ? BinaryPrimitives.ReadUInt64BigEndian(metaKey[2..])
+            : throw new StorageException($"meta key of {metaKey.Length} bytes is not a GC safe point key");
 
     public static byte[] RegionStateKey(ulong regionId) => MetaKey(RegionStatePrefix, regionId);
 

@@ -8,7 +8,7 @@ namespace MultiRaft.Storage.Kv;
 /// Every method checks its input first: a rejected call leaves the batch as it was. Not thread-safe; reusable
 /// after <see cref="Clear"/>.
 /// </summary>
-public sealed class KvWriteBatch : IDisposable
+public sealed partial class KvWriteBatch : IDisposable
 {
     private readonly KvEngineOptions _options;
     private byte[] _keyBuffer = new byte[128];
@@ -37,11 +37,27 @@ public sealed class KvWriteBatch : IDisposable
         Native.Delete(KvColumn.Data, RawKey(key));
     }
 
-    /// <summary>Deletes every user key in [start, end); an empty start is -infinity, an empty end +infinity.</summary>
+    /// <summary>
+    /// Deletes every raw user key in [start, end); an empty start is -infinity, an empty end +infinity. Transactional
+    /// data is left alone (see <see cref="DeleteRegionData"/>).
+    /// </summary>
     public void DeleteRange(ReadOnlySpan<byte> start, ReadOnlySpan<byte> end)
     {
         KvArguments.CheckRange(start, end, _options, nameof(start));
         Native.DeleteRange(KvColumn.Data, KvKeys.RawKey(start), KvKeys.RawRangeEnd(end));
+    }
+
+    /// <summary>
+    /// Deletes everything stored for the user range [start, end) in every key space — raw data, transactional
+    /// values, locks and write records — as a peer that leaves the store must.
+    /// </summary>
+    public void DeleteRegionData(ReadOnlySpan<byte> start, ReadOnlySpan<byte> end)
+    {
+        KvArguments.CheckRange(start, end, _options, nameof(start));
+        foreach (var (column, rangeStart, rangeEnd) in KvKeys.RegionRanges(start, end))
+        {
+            Native.DeleteRange(column, rangeStart, rangeEnd);
+        }
     }
 
     /// <summary>Records how far <paramref name="regionId"/> has applied, atomically with the data in this batch.</summary>
@@ -54,17 +70,27 @@ public sealed class KvWriteBatch : IDisposable
         Native.Put(KvColumn.Meta, KvKeys.RegionStateKey(state.RegionId), MetaCodec.Encode(state));
     }
 
-    public void Clear() => Native.Clear();
+    public void Clear()
+    {
+        Native.Clear();
+        StagedGcSafePoint = 0;
+    }
 
     public void Dispose() => Native.Dispose();
 
-    // Encodes 'r' + key into a reused buffer: the apply path puts many keys per batch and RocksDB copies them.
     private ReadOnlySpan<byte> RawKey(ReadOnlySpan<byte> key)
     {
-        if (_keyBuffer.Length < key.Length + 1)
+        var buffer = KeyBuffer(key.Length + 1);
+        return buffer[..KvKeys.WriteRawKey(key, buffer)];
+    }
+
+    // A reused buffer for encoded keys: the apply path stages many keys per batch and RocksDB copies each one.
+    private Span<byte> KeyBuffer(int length)
+    {
+        if (_keyBuffer.Length < length)
         {
-            _keyBuffer = new byte[Math.Max(key.Length + 1, _keyBuffer.Length * 2)];
+            _keyBuffer = new byte[Math.Max(length, _keyBuffer.Length * 2)];
         }
-        return _keyBuffer.AsSpan(0, KvKeys.WriteRawKey(key, _keyBuffer));
+        return _keyBuffer;
     }
 }

@@ -1,14 +1,16 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using MultiRaft.Storage.Txn;
 
 namespace MultiRaft.Storage.Kv;
 
 /// <summary>
 /// Imports a <see cref="RegionSnapshotFormat"/> stream. The whole stream is verified while it is staged in one
-/// RocksDB write batch — clear the region's range, put every entry, put the region and apply state — and the
-/// batch is written only after the end chunk checks out. A corrupt, truncated or malformed stream therefore
-/// changes nothing, and a crash leaves either the old region or the whole new one, never a mix.
+/// RocksDB write batch — clear the region's range in every key space, put every entry, put the region and apply
+/// state, raise the GC safe point — and the batch is written only after the end chunk checks out. A corrupt,
+/// truncated or malformed stream therefore changes nothing, and a crash leaves either the old region or the whole
+/// new one, never a mix.
 /// Staging in a write batch costs memory about the size of the region's data; regions are split long before
 /// that matters (96 MiB by default). Ingesting SST files can replace it if regions grow much larger.
 /// </summary>
@@ -28,19 +30,20 @@ internal sealed class RegionSnapshotReader : IDisposable
         _options = options;
     }
 
-    public static RegionSnapshotSummary Import(RocksAdapter db, Stream source, KvEngineOptions options, bool sync)
+    public static RegionSnapshotSummary Import(KvEngine engine, Stream source, bool sync)
     {
-        using var reader = new RegionSnapshotReader(source, options);
-        using var batch = db.NewBatch();
-        var summary = reader.Stage(batch);
-        db.Write(batch, sync);
+        using var reader = new RegionSnapshotReader(source, engine.Options);
+        using var batch = engine.NewWriteBatch();
+        var summary = reader.Stage(batch, engine.GcSafePoint);
+        engine.Write(batch, sync);
         return summary;
     }
 
     public void Dispose() => ArrayPool<byte>.Shared.Return(_payload);
 
-    private RegionSnapshotSummary Stage(RocksAdapter.Batch batch)
+    private RegionSnapshotSummary Stage(KvWriteBatch target, ulong gcSafePoint)
     {
+        var batch = target.Native;
         Span<byte> preamble = stackalloc byte[RegionSnapshotFormat.Magic.Length + 1];
         ReadExactly(preamble, "the preamble");
         if (!preamble[..^1].SequenceEqual(RegionSnapshotFormat.Magic))
@@ -52,12 +55,22 @@ internal sealed class RegionSnapshotReader : IDisposable
             throw Invalid($"unknown format version {preamble[^1]}");
         }
 
-        var (region, apply) = ReadHeader();
+        var (region, apply, senderSafePoint) = ReadHeader();
+        if (senderSafePoint > gcSafePoint)
+        {
+            target.SetGcSafePoint(senderSafePoint);
+        }
         // The range is cleared first: operations in a batch apply in order, so the puts below survive it.
-        batch.DeleteRange(KvColumn.Data, KvKeys.RawKey(region.StartKey), KvKeys.RawRangeEnd(region.EndKey));
+        var ranges = KvKeys.RegionRanges(region.StartKey, region.EndKey);
+        foreach (var (column, start, end) in ranges)
+        {
+            batch.DeleteRange(column, start, end);
+        }
 
         long keys = 0;
         long dataBytes = 0;
+        var maxKey = RegionSnapshotFormat.MaxKeyBytes(_options);
+        var previousColumn = KvColumn.Data;
         byte[]? previousKey = null;
         while (true)
         {
@@ -73,23 +86,32 @@ internal sealed class RegionSnapshotReader : IDisposable
                 throw Invalid($"chunk {_chunks} is a {kind} chunk where data or the end was expected");
             }
             var entries = new ByteReader(payload, $"region snapshot data chunk {_chunks}");
-            while (entries.Remaining > 0)
+            var column = (KvColumn)entries.ReadByte("column family");
+            if (column is not (KvColumn.Data or KvColumn.Lock or KvColumn.Write) || column < previousColumn)
             {
-                var key = entries.ReadLengthPrefixed("key", _options.MaxKeyBytes);
-                var value = entries.ReadLengthPrefixed("value", _options.MaxValueBytes);
-                if (key.IsEmpty || !region.Contains(key))
-                {
-                    throw Invalid($"chunk {_chunks} holds a key outside region {region.RegionId}'s range");
-                }
+                throw Invalid($"chunk {_chunks} holds column family {(byte)column} after {previousColumn}");
+            }
+            if (column != previousColumn)
+            {
+                previousColumn = column;
+                previousKey = null;
+            }
+            var maxValue = RegionSnapshotFormat.MaxValueBytes(column, _options);
+            do
+            {
+                var key = entries.ReadLengthPrefixed("key", maxKey);
+                var value = entries.ReadLengthPrefixed("value", maxValue);
+                CheckInRegion(column, key, ranges, region.RegionId);
                 if (previousKey is not null && key.SequenceCompareTo(previousKey) <= 0)
                 {
                     throw Invalid($"chunk {_chunks} holds keys out of order");
                 }
-                batch.Put(KvColumn.Data, KvKeys.RawKey(key), value);
+                batch.Put(column, key, value);
                 previousKey = key.ToArray();
                 keys++;
                 dataBytes += key.Length + value.Length;
             }
+            while (entries.Remaining > 0);
         }
 
         batch.Put(KvColumn.Meta, KvKeys.RegionStateKey(region.RegionId), MetaCodec.Encode(region));
@@ -97,7 +119,39 @@ internal sealed class RegionSnapshotReader : IDisposable
         return new RegionSnapshotSummary(region, apply, keys, dataBytes, _chunks);
     }
 
-    private (RegionLocalState Region, ApplyState Apply) ReadHeader()
+    /// <summary>
+    /// Refuses a stored key outside the region's ranges of <paramref name="column"/>, malformed, for an empty user
+    /// key or for one over this store's key limit.
+    /// </summary>
+    private void CheckInRegion(KvColumn column, ReadOnlySpan<byte> key, List<(KvColumn Column, byte[] Start, byte[] End)> ranges, ulong regionId)
+    {
+        var inRange = false;
+        foreach (var range in ranges)
+        {
+            inRange |= range.Column == column && key.SequenceCompareTo(range.Start) >= 0 && key.SequenceCompareTo(range.End) < 0;
+        }
+        if (!inRange)
+        {
+            throw Invalid($"chunk {_chunks} holds a key outside region {regionId}'s range");
+        }
+        int userKeyLength;
+        try
+        {
+            userKeyLength = key[0] == KvKeys.RawPrefix
+                ? KvKeys.UserKey(key).Length
+                : TxnKeys.UserKey(TxnKeys.IsVersioned(column) ? TxnKeys.TxnKeyOf(key) : key).Length;
+        }
+        catch (StorageException e)
+        {
+            throw Invalid($"chunk {_chunks} holds a malformed key: {e.Message}");
+        }
+        if (userKeyLength == 0 || userKeyLength > _options.MaxKeyBytes)
+        {
+            throw Invalid($"chunk {_chunks} holds a key of {userKeyLength} bytes (from 1 to {_options.MaxKeyBytes} allowed)");
+        }
+    }
+
+    private (RegionLocalState Region, ApplyState Apply, ulong GcSafePoint) ReadHeader()
     {
         var kind = ReadChunk(out var payload);
         if (kind != ChunkKind.Header)
@@ -107,6 +161,7 @@ internal sealed class RegionSnapshotReader : IDisposable
         var header = new ByteReader(payload, "region snapshot header");
         var region = MetaCodec.DecodeRegionState(header.ReadLengthPrefixed("region state", header.Remaining));
         var apply = MetaCodec.DecodeApplyState(header.ReadLengthPrefixed("apply state", header.Remaining));
+        var gcSafePoint = header.ReadVarUInt64("GC safe point");
         header.ExpectEnd();
         if (region.Tombstone)
         {
@@ -116,7 +171,7 @@ internal sealed class RegionSnapshotReader : IDisposable
         {
             throw Invalid($"region {region.RegionId}'s range has a key over the limit of {_options.MaxKeyBytes} bytes");
         }
-        return (region, apply);
+        return (region, apply, gcSafePoint);
     }
 
     private static void VerifyEnd(ReadOnlySpan<byte> payload, long keys, long dataBytes, ulong streamCrc)

@@ -1,12 +1,14 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using MultiRaft.Storage.Txn;
 
 namespace MultiRaft.Storage.Kv;
 
 /// <summary>
 /// Exports one region as a <see cref="RegionSnapshotFormat"/> stream. Everything is read through one RocksDB
-/// snapshot, so the data and the apply state describe the same instant even while writes continue.
+/// snapshot, so the data of every key space and the apply state describe the same instant even while writes
+/// continue.
 /// </summary>
 internal sealed class RegionSnapshotWriter
 {
@@ -16,6 +18,7 @@ internal sealed class RegionSnapshotWriter
     private byte[] _payload;
     private int _filled;
     private int _chunks;
+    private KvColumn _column;
 
     private RegionSnapshotWriter(Stream destination, int chunkBytes)
     {
@@ -23,9 +26,12 @@ internal sealed class RegionSnapshotWriter
         _payload = new byte[chunkBytes];
     }
 
-    public static RegionSnapshotSummary Export(RocksAdapter db, ulong regionId, Stream destination, int chunkBytes)
+    public static RegionSnapshotSummary Export(RocksAdapter db, ulong regionId, GcSafePointCache gcSafePoint, Stream destination, int chunkBytes)
     {
         using var view = db.TakeSnapshot();
+        // Read after the snapshot was taken: the cache is raised before versions are collected, so this is at
+        // least the safe point the snapshot's versions were collected up to.
+        var safePoint = gcSafePoint.Current;
         var region = MetaReader.RegionState(db, regionId, view)
             ?? throw new InvalidOperationException($"region {regionId} has no local state on this store");
         if (region.Tombstone)
@@ -38,17 +44,18 @@ internal sealed class RegionSnapshotWriter
         var writer = new RegionSnapshotWriter(destination, chunkBytes);
         writer.WriteRaw(RegionSnapshotFormat.Magic);
         writer.WriteRaw([RegionSnapshotFormat.Version]);
-        writer.WriteHeader(region, apply);
+        writer.WriteHeader(region, apply, safePoint);
 
         long keys = 0;
         long dataBytes = 0;
-        using (var cursor = db.Iterate(KvColumn.Data, KvKeys.RawKey(region.StartKey), KvKeys.RawRangeEnd(region.EndKey), view))
+        foreach (var (column, start, end) in KvKeys.RegionRanges(region.StartKey, region.EndKey))
         {
+            using var cursor = db.Iterate(column, start, end, view);
             for (; cursor.Valid; cursor.Next())
             {
-                var key = KvKeys.UserKey(cursor.Key);
+                var key = cursor.Key;
                 var value = cursor.Value;
-                writer.AddEntry(key, value, chunkBytes);
+                writer.AddEntry(column, key, value, chunkBytes);
                 keys++;
                 dataBytes += key.Length + value.Length;
             }
@@ -58,24 +65,32 @@ internal sealed class RegionSnapshotWriter
         return new RegionSnapshotSummary(region, apply, keys, dataBytes, writer._chunks);
     }
 
-    private void WriteHeader(RegionLocalState region, ApplyState apply)
+    private void WriteHeader(RegionLocalState region, ApplyState apply, ulong gcSafePoint)
     {
         var payload = new ArrayBufferWriter<byte>();
         ByteWriter.WriteLengthPrefixed(payload, MetaCodec.Encode(region));
         ByteWriter.WriteLengthPrefixed(payload, MetaCodec.Encode(apply));
+        ByteWriter.WriteVarUInt64(payload, gcSafePoint);
         WriteChunk(ChunkKind.Header, payload.WrittenSpan);
     }
 
-    private void AddEntry(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int chunkBytes)
+    // A chunk holds one column family's entries: a new column, like a full chunk, starts a new one.
+    private void AddEntry(KvColumn column, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, int chunkBytes)
     {
         var size = RegionSnapshotFormat.EntryBytes(key.Length, value.Length);
-        if (_filled > 0 && _filled + size > chunkBytes)
+        if (_filled > 0 && (_filled + size > chunkBytes || column != _column))
         {
             FlushData();
         }
-        if (size > _payload.Length)
+        if (_filled == 0)
         {
-            _payload = new byte[size];
+            if (1 + size > _payload.Length)
+            {
+                _payload = new byte[1 + size];
+            }
+            _payload[0] = (byte)column;
+            _filled = 1;
+            _column = column;
         }
         var span = _payload.AsSpan(_filled);
         var n = ByteWriter.WriteVarUInt64(span, (ulong)key.Length);

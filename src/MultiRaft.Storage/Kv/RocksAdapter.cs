@@ -10,8 +10,8 @@ namespace MultiRaft.Storage.Kv;
 /// </summary>
 internal sealed class RocksAdapter : IDisposable
 {
-    private const string DataColumnName = "data";
-    private const string MetaColumnName = "meta";
+    // Indexed by KvColumn.
+    private static readonly string[] ColumnNames = ["data", "meta", "lock", "write"];
 
     private readonly RocksDb _db;
     private readonly ColumnFamilyHandle[] _columns;
@@ -23,7 +23,7 @@ internal sealed class RocksAdapter : IDisposable
     private RocksAdapter(RocksDb db)
     {
         _db = db;
-        _columns = [db.GetColumnFamily(DataColumnName), db.GetColumnFamily(MetaColumnName)];
+        _columns = Array.ConvertAll(ColumnNames, db.GetColumnFamily);
     }
 
     /// <summary>Opens or creates the database in <paramref name="directory"/>, creating missing column families.</summary>
@@ -36,19 +36,22 @@ internal sealed class RocksAdapter : IDisposable
             .SetKeepLogFileNum(4);
         var families = new ColumnFamilies();
         // Every family already in the directory must be opened (RocksDB refuses otherwise): a directory written by
-        // a later version with Percolator's lock and write families still opens here.
+        // a later version with families of its own still opens here. Ours are created where missing, so a
+        // directory from before the lock and write families gains them on its first open.
         if (RocksDb.TryListColumnFamilies(dbOptions, directory, out var existing))
         {
             foreach (var name in existing)
             {
-                if (name != ColumnFamilies.DefaultName && name is not (DataColumnName or MetaColumnName))
+                if (name != ColumnFamilies.DefaultName && Array.IndexOf(ColumnNames, name) < 0)
                 {
                     families.Add(name, new ColumnFamilyOptions());
                 }
             }
         }
-        families.Add(DataColumnName, new ColumnFamilyOptions());
-        families.Add(MetaColumnName, new ColumnFamilyOptions());
+        foreach (var name in ColumnNames)
+        {
+            families.Add(name, new ColumnFamilyOptions());
+        }
         try
         {
             return new RocksAdapter(RocksDb.Open(dbOptions, directory, families));
@@ -191,6 +194,15 @@ internal sealed class RocksAdapter : IDisposable
 
         public void Clear() => Native.Clear();
 
+        /// <summary>Marks the current end of the batch; save points nest.</summary>
+        public void SetSavePoint() => Native.SetSavePoint();
+
+        /// <summary>Drops everything staged since the latest save point, and that save point.</summary>
+        public void RollbackToSavePoint() => Native.RollbackToSavePoint();
+
+        /// <summary>Forgets the latest save point, keeping what was staged since.</summary>
+        public void PopSavePoint() => Native.PopSavePoint();
+
         public void Dispose() => Native.Dispose();
     }
 
@@ -250,6 +262,9 @@ internal sealed class RocksAdapter : IDisposable
         public ReadOnlySpan<byte> Value => _iterator.GetValueSpan();
 
         public void Next() => _iterator.Next();
+
+        /// <summary>Moves to the first key at or after <paramref name="target"/> (and within the bounds).</summary>
+        public void Seek(ReadOnlySpan<byte> target) => _iterator.Seek(target);
 
         public void Dispose()
         {

@@ -7,8 +7,9 @@ namespace MultiRaft.Store.Peers;
 
 /// <summary>
 /// Removes a replica from this store once it learns it was removed from its region: the region record
-/// becomes a tombstone (so a restart does not bring it back), its keys are deleted, its log is dropped from
-/// the shared log, and everything waiting on it fails with RegionNotFound.
+/// becomes a tombstone (so a restart does not bring it back), its keys are deleted in every key space (raw and
+/// transactional data, locks, write records), its log is dropped from the shared log, and everything waiting
+/// on it fails with RegionNotFound.
 /// </summary>
 internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry peers, ILogger logger)
 {
@@ -23,7 +24,7 @@ internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry
         {
             using var batch = kv.NewWriteBatch();
             batch.SetRegionState(region with { Tombstone = true });
-            batch.DeleteRange(region.StartKey, region.EndKey);
+            batch.DeleteRegionData(region.StartKey, region.EndKey);
             kv.Write(batch, sync: true);
         }
         log.RemoveRegion(region.RegionId);
