@@ -17,11 +17,11 @@ namespace MultiRaft.Client;
 public sealed partial class RawKvClient
 {
     /// <summary>Sends one request (items of one region, within the per-request limits) to a store.</summary>
-    private delegate Task<RegionError?> ChunkSend<TItem>(RpcClient store, RegionContext context, List<TItem> chunk, CancellationToken cancellation);
+    internal delegate Task<RegionError?> ChunkSend<TItem>(RpcClient store, RegionContext context, List<TItem> chunk, CancellationToken cancellation);
 
     /// <summary>Runs a batch call to the end, or throws: <see cref="UnknownOutcomeException"/> when keys of a
     /// write are in doubt, <see cref="ClusterUnavailableException"/> at the deadline.</summary>
-    private async Task RunBatchAsync<TItem>(List<TItem> items, Func<TItem, byte[]> keyOf, Func<TItem, long> bytesOf, bool isWrite, ChunkSend<TItem> send, string what, CancellationToken cancellation)
+    internal async Task RunBatchAsync<TItem>(List<TItem> items, Func<TItem, byte[]> keyOf, Func<TItem, long> bytesOf, bool isWrite, ChunkSend<TItem> send, string what, CancellationToken cancellation)
     {
         if (items.Count == 0)
         {

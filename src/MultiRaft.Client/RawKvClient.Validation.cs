@@ -4,7 +4,7 @@ namespace MultiRaft.Client;
 /// anything is sent, so a bad one fails at once with the limit it broke.</summary>
 public sealed partial class RawKvClient
 {
-    private byte[] CheckKey(byte[] key, string what = "a key")
+    internal byte[] CheckKey(byte[] key, string what = "a key")
     {
         ArgumentNullException.ThrowIfNull(key);
         if (key.Length == 0)
@@ -18,7 +18,7 @@ public sealed partial class RawKvClient
         return key;
     }
 
-    private void CheckValue(byte[]? value, string what = "a value")
+    internal void CheckValue(byte[]? value, string what = "a value")
     {
         if (value is not null && value.Length > _options.MaxValueBytes)
         {
@@ -27,7 +27,7 @@ public sealed partial class RawKvClient
     }
 
     /// <summary>An end key may be empty (the end of the key space); otherwise it is a key after the start.</summary>
-    private void CheckRange(byte[] start, byte[] end)
+    internal void CheckRange(byte[] start, byte[] end)
     {
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(end);

@@ -42,11 +42,11 @@ public sealed partial class RawKvClient : IAsyncDisposable
         new(PdClient.ParseEndpoints(pdAddresses), options);
 
     /// <summary>One attempt against one region's leader: a region error, or the answer.</summary>
-    private delegate Task<(RegionError? Error, T Value)> Attempt<T>(RpcClient store, CachedRegion region, RegionContext context, CancellationToken cancellation);
+    internal delegate Task<(RegionError? Error, T Value)> Attempt<T>(RpcClient store, CachedRegion region, RegionContext context, CancellationToken cancellation);
 
     /// <summary>Runs <paramref name="attempt"/> against the region holding <paramref name="key"/> until it
     /// succeeds, fails for good, or the deadline passes.</summary>
-    private async Task<T> RunAsync<T>(byte[] key, bool isWrite, Attempt<T> attempt, CancellationToken cancellation)
+    internal async Task<T> RunAsync<T>(byte[] key, bool isWrite, Attempt<T> attempt, CancellationToken cancellation)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(_options.Timeout);
@@ -206,7 +206,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
         return voters.Length == 0 ? current : voters[(i + 1) % voters.Length];
     }
 
-    private async Task<TResponse> CallAsync<TRequest, TResponse>(RpcClient store, string method, TRequest request, CancellationToken cancellation)
+    internal async Task<TResponse> CallAsync<TRequest, TResponse>(RpcClient store, string method, TRequest request, CancellationToken cancellation)
     {
         var body = await store.CallAsync(method, ProtocolSerializer.Serialize(request), _options.RpcTimeout, cancellation).ConfigureAwait(false);
         try

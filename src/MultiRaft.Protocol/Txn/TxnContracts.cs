@@ -161,6 +161,21 @@ public sealed record ResolveLockResponse(
     [property: Key(0)] RegionError? Error,
     [property: Key(1)] int Resolved);
 
+/// <summary>Lists up to <see cref="Limit"/> locks of transactions that started at or before
+/// <see cref="MaxTs"/>, from <see cref="StartKey"/> (empty: the region's start) to the region's end. GC
+/// resolves these first: a lock below the safe point must not outlive the commit record it depends on.</summary>
+[MessagePackObject]
+public sealed record ScanLockRequest(
+    [property: Key(0)] RegionContext Context,
+    [property: Key(1)] ulong MaxTs,
+    [property: Key(2)] byte[] StartKey,
+    [property: Key(3)] int Limit);
+
+[MessagePackObject]
+public sealed record ScanLockResponse(
+    [property: Key(0)] RegionError? Error,
+    [property: Key(1)] LockInfo[] Locks);
+
 /// <summary>Drops the versions of the region's keys that no read at or above <see cref="SafePoint"/> can see.</summary>
 [MessagePackObject]
 public sealed record GcRequest(

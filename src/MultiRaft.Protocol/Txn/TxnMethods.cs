@@ -29,6 +29,9 @@ public static class TxnMethods
     /// <summary><see cref="ResolveLockRequest"/> → <see cref="ResolveLockResponse"/>.</summary>
     public const string ResolveLock = "txn.resolve_lock";
 
+    /// <summary><see cref="ScanLockRequest"/> → <see cref="ScanLockResponse"/>.</summary>
+    public const string ScanLock = "txn.scan_lock";
+
     /// <summary><see cref="GcRequest"/> → <see cref="GcResponse"/>.</summary>
     public const string Gc = "txn.gc";
 }

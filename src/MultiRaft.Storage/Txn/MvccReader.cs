@@ -89,6 +89,29 @@ public sealed class MvccReader(KvEngine kv)
         return result;
     }
 
+    /// <summary>
+    /// Up to <paramref name="limit"/> locks in [start, end) of transactions that started at or before
+    /// <paramref name="maxTs"/>, in key order: what GC resolves before it drops versions below its safe point.
+    /// </summary>
+    public List<TxnLock> ScanLocks(byte[] start, byte[] end, ulong maxTs, int limit)
+    {
+        KvArguments.CheckRange(start, end, _kv.Options, nameof(start));
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        using var view = new MvccView(_kv);
+        var (lower, upper) = TxnKeys.Range(start, end);
+        using var cursor = view.Iterate(KvColumn.Lock, lower, upper);
+        var locks = new List<TxnLock>();
+        for (; locks.Count < limit && cursor.Valid; cursor.Next())
+        {
+            var txnLock = TxnRecordCodec.DecodeLock(TxnKeys.UserKey(cursor.Key.ToArray()), cursor.Value);
+            if (txnLock.StartTs <= maxTs)
+            {
+                locks.Add(txnLock);
+            }
+        }
+        return locks;
+    }
+
     // Checked after the view was taken: the safe point only grows, and is raised before versions are collected.
     private TxnReadResult? TooOld(byte[] key, ulong readTs)
     {

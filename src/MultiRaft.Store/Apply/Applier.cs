@@ -149,6 +149,12 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
         {
             return ApplySplit(peer, entry, split);
         }
+        if (command.Txn is { } txn)
+        {
+            // Its checks read the engine: what came before in this round must be written first.
+            Flush();
+            return TxnApplier.Apply(kv, _batch, region, txn);
+        }
         CommandResult result = CommandResult.Ok;
         foreach (var write in command.Writes ?? [])
         {

@@ -6,7 +6,7 @@ namespace MultiRaft.Store.Commands;
 
 /// <summary>
 /// The data of a normal Raft entry: the writes of one client request, stamped with the region epoch it was
-/// proposed under — or one admin command. At apply time a command whose epoch version no longer matches the
+/// proposed under — or one admin command, or one transactional command. At apply time a command whose epoch version no longer matches the
 /// region (a split happened in between) changes nothing, so a key never lands in a region that no longer
 /// owns it.
 /// </summary>
@@ -15,7 +15,8 @@ public sealed record RaftCommand(
     [property: Key(0)] ulong RegionId,
     [property: Key(1)] EpochInfo Epoch,
     [property: Key(2)] WriteOp[] Writes,
-    [property: Key(3)] SplitCommand? Split = null)
+    [property: Key(3)] SplitCommand? Split = null,
+    [property: Key(4)] TxnCommand? Txn = null)
 {
     public byte[] Encode() => ProtocolSerializer.Serialize(this);
 

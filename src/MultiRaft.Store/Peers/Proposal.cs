@@ -35,8 +35,9 @@ internal sealed class Proposal
 }
 
 /// <summary>How an applied command ended: an error (nothing changed), or success with, for a
-/// compare-and-swap, whether it swapped and the value it found.</summary>
-internal sealed record CommandResult(RegionError? Error, bool Swapped = false, byte[]? Previous = null, Protocol.Metadata.RegionInfo[]? Regions = null)
+/// compare-and-swap, whether it swapped and the value it found; for a transactional command, its outcome.</summary>
+internal sealed record CommandResult(
+    RegionError? Error, bool Swapped = false, byte[]? Previous = null, Protocol.Metadata.RegionInfo[]? Regions = null, TxnOutcome? Txn = null)
 {
     public static CommandResult Ok { get; } = new((RegionError?)null);
 }
@@ -52,3 +53,9 @@ internal sealed class ReadWaiter
 
     public void Fail(RegionError error) => _done.TrySetResult(error);
 }
+
+/// <summary>What a transactional command did: the key errors that stopped it (nothing changed then), the
+/// transaction status it found, how many locks or versions it resolved or collected, and where a GC step
+/// stopped (null: the region is done).</summary>
+internal sealed record TxnOutcome(
+    Protocol.Txn.KeyError[] Errors, Protocol.Txn.CheckTxnStatusResponse? Status = null, int Count = 0, byte[]? ResumeKey = null);

@@ -23,11 +23,7 @@ internal sealed partial class KvService
     private async Task<BatchGetResponse> BatchGetAsync(BatchGetRequest request, CancellationToken cancellation)
     {
         var keys = request.Keys ?? [];
-        var error = _checks.Region(request.Context, out var peer) ?? _checks.BatchSize(keys.Length, "batch get");
-        for (var i = 0; error is null && i < keys.Length; i++)
-        {
-            error = _checks.Key(keys[i], peer.Region);
-        }
+        var error = _checks.Region(request.Context, out var peer) ?? _checks.Keys(keys, peer.Region, "batch get");
         error ??= await ReadBarrierAsync(peer, request.Context, cancellation).ConfigureAwait(false);
         if (error is not null)
         {
@@ -48,27 +44,13 @@ internal sealed partial class KvService
     private async Task<ScanResponse> ScanAsync(ScanRequest request, CancellationToken cancellation)
     {
         var end = request.EndKey ?? [];
-        var error = _checks.Region(request.Context, out var peer) ?? _checks.Key(request.StartKey, peer.Region);
-        if (error is null && (request.Limit < 1 || request.Limit > options.MaxBatchKeys))
-        {
-            error = RegionError.InvalidArgument($"a scan limit must be between 1 and {options.MaxBatchKeys}, not {request.Limit}");
-        }
-        if (error is null && end.Length > 0 && end.AsSpan().SequenceCompareTo(request.StartKey) <= 0)
-        {
-            error = RegionError.InvalidArgument("the end key must be after the start key");
-        }
+        var error = _checks.Region(request.Context, out var peer) ?? _checks.Scan(request.StartKey, end, request.Limit, peer.Region);
         error ??= await ReadBarrierAsync(peer, request.Context, cancellation).ConfigureAwait(false);
         if (error is not null)
         {
             return new ScanResponse(error, []);
         }
-        // A scan never reads past its region: the caller continues in the next region.
-        var regionEnd = peer.Region.EndKey;
-        if (regionEnd.Length > 0 && (end.Length == 0 || end.AsSpan().SequenceCompareTo(regionEnd) > 0))
-        {
-            end = regionEnd;
-        }
-        var pairs = kv.Scan(request.StartKey, end, request.Limit);
+        var pairs = kv.Scan(request.StartKey, RequestChecks.ScanEnd(end, peer.Region), request.Limit);
         var entries = new KvEntry[pairs.Count];
         for (var i = 0; i < entries.Length; i++)
         {

@@ -2,7 +2,9 @@ using System.Buffers;
 using MessagePack;
 using MultiRaft.Protocol;
 using MultiRaft.Protocol.Kv;
+using MultiRaft.Protocol.Txn;
 using MultiRaft.Storage.Kv;
+using MultiRaft.Storage.Txn;
 using MultiRaft.Store.Commands;
 using MultiRaft.Store.Peers;
 using MultiRaft.Store.Regions;
@@ -20,6 +22,7 @@ namespace MultiRaft.Store.Service;
 internal sealed partial class KvService(StoreOptions options, PeerRegistry peers, KvEngine kv, StoreMetrics metrics)
 {
     private readonly RequestChecks _checks = new(options, peers);
+    private readonly MvccReader _mvcc = new(kv);
 
     public Dictionary<string, RpcHandler> Handlers() => new()
     {
@@ -33,6 +36,16 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
         [KvMethods.Delete] = Handler<DeleteRequest, WriteResponse>(DeleteAsync),
         [KvMethods.DeleteRange] = Handler<DeleteRangeRequest, WriteResponse>(DeleteRangeAsync),
         [KvMethods.CompareAndSwap] = Handler<CompareAndSwapRequest, CompareAndSwapResponse>(CompareAndSwapAsync),
+        [TxnMethods.Get] = Handler<TxnGetRequest, TxnReadResponse>(TxnGetAsync),
+        [TxnMethods.BatchGet] = Handler<TxnBatchGetRequest, TxnReadResponse>(TxnBatchGetAsync),
+        [TxnMethods.Scan] = Handler<TxnScanRequest, TxnReadResponse>(TxnScanAsync),
+        [TxnMethods.Prewrite] = Handler<PrewriteRequest, TxnWriteResponse>(PrewriteAsync),
+        [TxnMethods.Commit] = Handler<CommitRequest, TxnWriteResponse>(CommitAsync),
+        [TxnMethods.Rollback] = Handler<RollbackRequest, TxnWriteResponse>(RollbackAsync),
+        [TxnMethods.CheckTxnStatus] = Handler<CheckTxnStatusRequest, CheckTxnStatusResponse>(CheckTxnStatusAsync),
+        [TxnMethods.ResolveLock] = Handler<ResolveLockRequest, ResolveLockResponse>(ResolveLockAsync),
+        [TxnMethods.ScanLock] = Handler<ScanLockRequest, ScanLockResponse>(ScanLockAsync),
+        [TxnMethods.Gc] = Handler<GcRequest, GcResponse>(GcAsync),
     };
 
     /// <summary>An RPC handler that decodes the request (malformed bytes: InvalidArgument) and encodes the answer.</summary>
@@ -93,23 +106,32 @@ internal sealed partial class KvService(StoreOptions options, PeerRegistry peers
     }
 
     /// <summary>Proposes the writes as one command and waits until it is applied.</summary>
-    private async Task<CommandResult> ProposeAsync(Peer peer, RegionContext context, WriteOp[] writes, CancellationToken cancellation)
+    private Task<CommandResult> ProposeAsync(Peer peer, RegionContext context, WriteOp[] writes, CancellationToken cancellation)
+    {
+        long bytes = 0;
+        foreach (var write in writes)
+        {
+            bytes += write.Key.Length + (write.Value?.Length ?? 0);
+        }
+        return ProposeRecordedAsync(peer, new RaftCommand(peer.RegionId, context.Epoch, writes), writes.Length, bytes, writes[0].Key, cancellation);
+    }
+
+    /// <summary>Proposes a command, counts it in the metrics and, once applied, in the region's write load.</summary>
+    private async Task<CommandResult> ProposeRecordedAsync(Peer peer, RaftCommand command, int keys, long bytes, byte[]? sampleKey, CancellationToken cancellation)
     {
         metrics.Proposed();
-        var result = await ProposeAsync(_checks, peer, new RaftCommand(peer.RegionId, context.Epoch, writes), cancellation).ConfigureAwait(false);
+        var result = await ProposeAsync(_checks, peer, command, cancellation).ConfigureAwait(false);
         if (result.Error is { } error)
         {
             metrics.ProposalFailed(error.Kind);
         }
-        else
+        else if (keys > 0)
         {
-            long bytes = 0;
-            foreach (var write in writes)
+            peer.RecordWrite(keys, bytes);
+            if (sampleKey is not null)
             {
-                bytes += write.Key.Length + (write.Value?.Length ?? 0);
+                peer.SampleKey(sampleKey);
             }
-            peer.RecordWrite(writes.Length, bytes);
-            peer.SampleKey(writes[0].Key);
         }
         return result;
     }

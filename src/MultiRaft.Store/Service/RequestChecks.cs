@@ -46,18 +46,58 @@ internal sealed class RequestChecks(StoreOptions options, PeerRegistry peers)
         return RegionError.NotLeader(peer.RegionId, peer.Leader);
     }
 
-    public RegionError? Key(byte[]? key, RegionLocalState region)
+    public RegionError? Key(byte[]? key, RegionLocalState region) =>
+        KeyShape(key) ?? (region.Contains(key!) ? null : RegionError.KeyNotInRegion(region.ToInfo()));
+
+    /// <summary>A key must be non-empty and within the size limit (wherever it lives).</summary>
+    public RegionError? KeyShape(byte[]? key)
     {
         if (key is null || key.Length == 0)
         {
             return RegionError.InvalidArgument("a key must not be empty");
         }
-        if (key.Length > options.MaxKeyBytes)
-        {
-            return RegionError.InvalidArgument($"a key of {key.Length} bytes is over the {options.MaxKeyBytes}-byte limit");
-        }
-        return region.Contains(key) ? null : RegionError.KeyNotInRegion(region.ToInfo());
+        return key.Length > options.MaxKeyBytes
+            ? RegionError.InvalidArgument($"a key of {key.Length} bytes is over the {options.MaxKeyBytes}-byte limit")
+            : null;
     }
+
+    /// <summary>A list of keys: non-empty, within the batch limit, each inside the region.</summary>
+    public RegionError? Keys(byte[][] keys, RegionLocalState region, string what)
+    {
+        var error = BatchSize(keys.Length, what);
+        for (var i = 0; error is null && i < keys.Length; i++)
+        {
+            error = Key(keys[i], region);
+        }
+        return error;
+    }
+
+    /// <summary>A scan starts inside the region, ends after its start (empty end: +inf) and has a sane limit.</summary>
+    public RegionError? Scan(byte[] start, byte[] end, int limit, RegionLocalState region)
+    {
+        if (Key(start, region) is { } error)
+        {
+            return error;
+        }
+        if (limit < 1 || limit > options.MaxBatchKeys)
+        {
+            return RegionError.InvalidArgument($"a scan limit must be between 1 and {options.MaxBatchKeys}, not {limit}");
+        }
+        return end.Length > 0 && end.AsSpan().SequenceCompareTo(start) <= 0
+            ? RegionError.InvalidArgument("the end key must be after the start key")
+            : null;
+    }
+
+    /// <summary>A scan never reads past its region: the caller continues in the next region.</summary>
+    public static byte[] ScanEnd(byte[] end, RegionLocalState region)
+    {
+        var regionEnd = region.EndKey;
+        return regionEnd.Length > 0 && (end.Length == 0 || end.AsSpan().SequenceCompareTo(regionEnd) > 0) ? regionEnd : end;
+    }
+
+    /// <summary>Timestamps come from PD's oracle, which never hands out 0.</summary>
+    public static RegionError? Timestamp(ulong timestamp, string what) =>
+        timestamp == 0 ? RegionError.InvalidArgument($"a transaction needs a {what} timestamp") : null;
 
     public RegionError? Value(byte[]? value)
     {

@@ -1,3 +1,4 @@
+using System.Text;
 using MultiRaft.Storage.Txn;
 using static MultiRaft.Storage.Tests.Kv.TempEngine;
 using static MultiRaft.Storage.Tests.Txn.TxnEngine;
@@ -125,5 +126,20 @@ public sealed class MvccReaderTests
         Assert.Null(txn.Engine.Get(Bytes("txn")));
         Assert.Equal(["raw"], txn.Engine.Scan([], [], 10).Select(p => Text(p.Key)));
         Assert.Equal(["txn"], txn.Reader.Scan([], [], 10, 100).Pairs.Select(p => Text(p.Key)));
+    }
+
+    [Fact]
+    public void A_lock_scan_lists_the_locks_started_at_or_before_its_ts_in_key_order()
+    {
+        using var txn = new TxnEngine();
+        Assert.Empty(txn.Prewrite(10, "b", Put("b", "1"), Put("d", "1")));
+        Assert.Empty(txn.Prewrite(20, "c", Put("c", "2")));
+        Assert.Empty(txn.Prewrite(30, "a", Put("a", "3")));
+
+        var old = txn.Reader.ScanLocks([], [], 20, 10);
+        Assert.Equal(["b", "c", "d"], old.Select(l => Encoding.UTF8.GetString(l.Key)));
+        Assert.Equal([10UL, 20UL, 10UL], old.Select(l => l.StartTs));
+        Assert.Equal(["b"], txn.Reader.ScanLocks([], [], 20, 1).Select(l => Encoding.UTF8.GetString(l.Key)));
+        Assert.Equal(["c"], txn.Reader.ScanLocks(Bytes("c"), Bytes("d"), 100, 10).Select(l => Encoding.UTF8.GetString(l.Key)));
     }
 }
