@@ -132,15 +132,10 @@ public sealed partial class Transaction
         return commitTs;
     }
 
-    /// <summary>Commits the other keys. Failures are harmless: a reader that meets one of their locks asks
-    /// the primary and commits it.</summary>
-    internal async Task CommitSecondariesAsync(List<byte[]> keys, ulong commitTs)
-    {
-        if (keys.Count > 0)
-        {
-            await CommitKeysAsync(keys, commitTs, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
+    /// <summary>Commits the other keys and returns the key errors (none expected). Failures are harmless: a
+    /// reader that meets one of their locks asks the primary and commits it.</summary>
+    internal async Task<List<KeyError>> CommitSecondariesAsync(List<byte[]> keys, ulong commitTs) =>
+        keys.Count > 0 ? await CommitKeysAsync(keys, commitTs, CancellationToken.None).ConfigureAwait(false) : [];
 
     private async Task<List<KeyError>> CommitKeysAsync(List<byte[]> keys, ulong commitTs, CancellationToken cancellation)
     {
