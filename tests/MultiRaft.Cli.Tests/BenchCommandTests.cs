@@ -42,6 +42,37 @@ public sealed class BenchCommandTests
         }
     }
 
+    [Fact]
+    public async Task A_short_txn_run_commits_transfers_and_counts_conflicts_apart()
+    {
+        var directory = Directory.CreateTempSubdirectory("multiraft-bench-test");
+        try
+        {
+            var json = Path.Combine(directory.FullName, "txn.json");
+            // 256 clients over 200 accounts: many transfers meet, so conflicts are sure to be counted.
+            var run = await Cli.RunAsync("bench", "--local", "3", "--workload", "txn", "--duration", "3s", "--warmup", "1s", "--keys", "200", "--json", json);
+
+            Assert.True(run.ExitCode == 0, run.Error);
+            Assert.Contains("conflict rate", run.Out, StringComparison.Ordinal);
+            using var result = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(json));
+            var root = result.RootElement;
+            Assert.Equal("txn", root.GetProperty("workload").GetString());
+            Assert.True(root.GetProperty("opsPerSec").GetDouble() > 0);
+            var operations = root.GetProperty("perOperation");
+            var transfers = operations.GetProperty("transfer").GetProperty("ops").GetInt64();
+            Assert.True(transfers > 0);
+            Assert.True(operations.GetProperty("commit").GetProperty("ops").GetInt64() > 0);
+            // The commit phase is reported beside the transfers, not counted as operations of its own.
+            Assert.Equal(operations.GetProperty("transfer").GetProperty("opsPerSec").GetDouble(), root.GetProperty("opsPerSec").GetDouble());
+            Assert.True(root.GetProperty("errorsByKind").GetProperty("TxnConflict").GetInt64() > 0);
+            Assert.InRange(root.GetProperty("conflictRate").GetDouble(), 0.001, 0.999);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--workload", "nope", "--workload must be one of")]
     [InlineData("--distribution", "zipf", "--distribution must be uniform or zipfian")]
@@ -59,6 +90,10 @@ public sealed class BenchCommandTests
         }
         await Cli.FailsAsync(2, says, [.. arguments]);
     }
+
+    [Fact]
+    public async Task A_txn_run_needs_room_for_a_balance_in_each_value() =>
+        await Cli.FailsAsync(2, "--value-size must be at least 8", "bench", "--pd", "127.0.0.1:1", "--workload", "txn", "--value-size", "4");
 
     [Fact]
     public async Task An_unreachable_cluster_fails_with_a_message() =>

@@ -62,6 +62,34 @@ public sealed class BenchPartsTests
         Assert.Equal([BenchOperation.Insert], BenchWorkload.Parse("load").Operations);
         Assert.Equal([BenchOperation.Read, BenchOperation.ReadModifyWrite], BenchWorkload.Parse("ycsb-f").Operations);
         Assert.Contains("ycsb-a", Assert.Throws<ArgumentException>(() => BenchWorkload.Parse("ycsb-z")).Message, StringComparison.Ordinal);
+        var txn = BenchWorkload.Parse("txn");
+        Assert.True(txn.Transactional && txn.ReadsExistingKeys);
+        Assert.Equal([BenchOperation.Transfer], txn.Operations);
+        Assert.Equal([BenchOperation.Commit], txn.Phases);
+        Assert.False(b.Transactional);
+        Assert.Empty(b.Phases);
+    }
+
+    [Fact]
+    public void A_phase_is_reported_on_its_own_but_not_counted_as_an_operation()
+    {
+        var metrics = new BenchMetrics([BenchOperation.Transfer], [BenchOperation.Commit]);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        for (var i = 0; i < 3; i++)
+        {
+            metrics.Record(BenchOperation.Commit, started);
+            metrics.Record(BenchOperation.Transfer, started);
+        }
+        metrics.Fail(BenchOperation.Transfer, BenchMetrics.ConflictKind);
+
+        Assert.Equal(3, metrics.TakeSecond(1, 1).OpsPerSec);
+        var result = metrics.Result(new BenchSettings { Workload = BenchWorkload.Parse("txn") }, 1);
+        Assert.Equal(3, result.OpsPerSec);
+        Assert.Equal(3, result.PerOperation["commit"].Ops);
+        Assert.Equal(3, result.PerOperation["transfer"].Ops);
+        Assert.Equal(1, result.Errors);
+        Assert.Equal(0.25, result.ConflictRate);
+        Assert.Null(metrics.Result(new BenchSettings { Workload = BenchWorkload.Parse("write") }, 1).ConflictRate);
     }
 
     [Theory]

@@ -11,6 +11,7 @@ namespace MultiRaft.Client.Txn;
 internal sealed class SafePointKeeper : IAsyncDisposable
 {
     private readonly PdClient _pd;
+    private readonly TsoBatcher _tso;
     private readonly TimeSpan _ttl;
     private readonly string _serviceId = $"txn-client-{Guid.NewGuid():N}";
     private readonly Lock _lock = new();
@@ -21,10 +22,11 @@ internal sealed class SafePointKeeper : IAsyncDisposable
     private ulong _registered;
     private long _validUntilTicks; // Environment.TickCount64 ms; 0 before the first registration.
 
-    public SafePointKeeper(PdClient pd, TimeSpan ttl)
+    public SafePointKeeper(PdClient pd, TsoBatcher tso, TimeSpan ttl)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ttl, TimeSpan.FromSeconds(3));
         _pd = pd;
+        _tso = tso;
         _ttl = ttl;
         _refresher = RefreshLoopAsync();
     }
@@ -35,7 +37,7 @@ internal sealed class SafePointKeeper : IAsyncDisposable
     /// <summary>A start timestamp for a new transaction, covered by the service safe point.</summary>
     public async Task<ulong> BeginAsync(CancellationToken cancellation)
     {
-        var startTs = await _pd.TsoAsync(1, cancellation).ConfigureAwait(false);
+        var startTs = await _tso.NextAsync(cancellation).ConfigureAwait(false);
         lock (_lock)
         {
             _running[startTs] = _running.GetValueOrDefault(startTs) + 1;
@@ -90,7 +92,7 @@ internal sealed class SafePointKeeper : IAsyncDisposable
         try
         {
             var sentAt = Environment.TickCount64;
-            var now = await _pd.TsoAsync(1, cancellation).ConfigureAwait(false);
+            var now = await _tso.NextAsync(cancellation).ConfigureAwait(false);
             ulong candidate;
             lock (_lock)
             {

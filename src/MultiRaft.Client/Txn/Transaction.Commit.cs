@@ -114,7 +114,7 @@ public sealed partial class Transaction
         {
             throw new TxnConflictException($"the transaction ran past GC: its start {StartTs} is below the safe point {_client.SafePoints.GcSafePoint}");
         }
-        var commitTs = await _client.Raw.Pd.TsoAsync(1, cancellation).ConfigureAwait(false);
+        var commitTs = await _client.Tso.NextAsync(cancellation).ConfigureAwait(false);
         List<KeyError> errors;
         try
         {

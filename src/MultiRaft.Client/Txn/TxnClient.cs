@@ -15,6 +15,7 @@ namespace MultiRaft.Client.Txn;
 public sealed partial class TxnClient : IAsyncDisposable
 {
     private readonly RawKvClient _raw;
+    private readonly TsoBatcher _tso;
     private readonly LockResolver _resolver;
     private readonly SafePointKeeper _safePoints;
     private readonly ConcurrentDictionary<Task, bool> _background = new();
@@ -24,8 +25,9 @@ public sealed partial class TxnClient : IAsyncDisposable
         Options = options ?? new TxnClientOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.LockTtl, TimeSpan.FromMilliseconds(100));
         _raw = new RawKvClient(pdEndpoints, Options.Raw);
-        _resolver = new LockResolver(_raw);
-        _safePoints = new SafePointKeeper(_raw.Pd, Options.ServiceSafePointTtl);
+        _tso = new TsoBatcher(_raw.Pd.TsoAsync);
+        _resolver = new LockResolver(_raw, _tso);
+        _safePoints = new SafePointKeeper(_raw.Pd, _tso, Options.ServiceSafePointTtl);
     }
 
     /// <summary>Connects to PD at "host:port[,host:port...]".</summary>
@@ -35,6 +37,9 @@ public sealed partial class TxnClient : IAsyncDisposable
     public TxnClientOptions Options { get; }
 
     internal RawKvClient Raw => _raw;
+
+    /// <summary>PD's timestamps, concurrent requests sharing calls.</summary>
+    internal TsoBatcher Tso => _tso;
 
     internal LockResolver Resolver => _resolver;
 

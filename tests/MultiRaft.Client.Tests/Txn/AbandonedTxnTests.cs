@@ -1,4 +1,5 @@
 using MultiRaft.Client.Txn;
+using MultiRaft.Protocol.Txn;
 using static MultiRaft.Client.Tests.ClusterOps;
 using static MultiRaft.Client.Tests.Txn.TxnClusterTests;
 
@@ -67,6 +68,40 @@ public sealed class AbandonedTxnTests
         await using var reader = await survivor.BeginAsync();
         Assert.Equal(B("survivor"), await reader.GetAsync(B("hotel")));
         Assert.Null(await reader.GetAsync(B("alpha"))); // The dead transaction was rolled back, not half kept.
+    }
+
+    [Fact]
+    public async Task A_resolver_settles_only_the_locks_it_met_and_one_settled_elsewhere_holds_none_back()
+    {
+        await using var cluster = await StartSplitClusterAsync();
+        await using var dying = NewTxnClient(cluster);
+        await using var survivor = NewTxnClient(cluster);
+        var txn = await dying.BeginAsync();
+        foreach (var key in new[] { "k1", "k2", "k3" }) // All in the region [g, n).
+        {
+            txn.Put(B(key), B("dead-client"));
+        }
+        await txn.PrewriteAsync(default);
+        await txn.CommitPrimaryAsync(default); // Committed at k1; dead with k2 and k3 still locked.
+
+        // k9 was never locked: its commit fails (no lock, no outcome), and with it the request it shared with k2.
+        LockInfo[] met = [new(B("k2"), B("k1"), txn.StartTs, 3_000, TxnMutationKind.Put), new(B("k9"), B("k1"), txn.StartTs, 3_000, TxnMutationKind.Put)];
+        Assert.True(await survivor.Resolver.ResolveAsync(met, default));
+
+        Assert.Equal(["k3"], (await LocksInRegionOfAsync(survivor, "k")).Select(l => S(l.Key)));
+        await using var reader = await survivor.BeginAsync();
+        Assert.Equal(3, (await reader.BatchGetAsync([B("k1"), B("k2"), B("k3")])).Count);
+    }
+
+    /// <summary>Every lock left in the region holding <paramref name="key"/>.</summary>
+    private static async Task<LockInfo[]> LocksInRegionOfAsync(TxnClient client, string key)
+    {
+        var now = await client.Tso.NextAsync(default);
+        return await client.Raw.RunAsync(B(key), isWrite: false, async (store, region, context, token) =>
+        {
+            var reply = await client.Raw.CallAsync<ScanLockRequest, ScanLockResponse>(store, TxnMethods.ScanLock, new ScanLockRequest(context, now, [], 100), token);
+            return (reply.Error, reply.Locks);
+        }, default);
     }
 
     private static async Task<Transaction> WriteAllAsync(TxnClient client)

@@ -26,7 +26,7 @@ internal static class BenchCommand
         {
             var settings = options.Settings(parse);
             await using var target = await BenchTarget.OpenAsync(parse.GetValue(options.Pd)!, parse.GetValue(options.Local), Console.Error, cancellation).ConfigureAwait(false);
-            var runner = new BenchRunner(settings, target.Client, Console.Error);
+            var runner = new BenchRunner(settings, target, Console.Error);
             if (settings.Workload.ReadsExistingKeys)
             {
                 await runner.LoadAsync(cancellation).ConfigureAwait(false);
@@ -69,6 +69,10 @@ internal static class BenchCommand
         if (result.ErrorsByKind.Count > 0)
         {
             Console.WriteLine("errors: " + string.Join(", ", result.ErrorsByKind.Select(e => $"{e.Key} {e.Value:N0}")));
+        }
+        if (result.ConflictRate is { } conflicts)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"conflict rate: {conflicts:0.##%} of the transactions tried (not retried)"));
         }
     }
 

@@ -8,19 +8,26 @@ namespace MultiRaft.Cli.Bench;
 /// Latencies (HdrHistogram, microseconds, 3 significant digits) and errors per operation, recorded by many
 /// client loops at once. <see cref="TakeSecond"/> swaps out what was recorded since its last call without
 /// stopping the recorders, so the per-second timeline and the run's totals come from the same samples.
+/// Phases (parts of an operation timed on their own) are reported per operation but left out of the run's
+/// throughput and latencies, which count each operation once.
 /// </summary>
 internal sealed class BenchMetrics
 {
+    /// <summary>The error kind of a transaction that did not commit because another one touched its keys.</summary>
+    public const string ConflictKind = "TxnConflict";
+
     private const long MaxLatencyMicros = 120_000_000; // Longer than any client timeout.
+    private readonly HashSet<BenchOperation> _phases;
     private readonly Dictionary<BenchOperation, Recorder> _recorders;
     private readonly Dictionary<BenchOperation, HistogramBase> _totals;
     private readonly ConcurrentDictionary<BenchOperation, long> _errors = new();
     private readonly ConcurrentDictionary<string, long> _errorKinds = new();
     private readonly List<TimelinePoint> _timeline = [];
 
-    public BenchMetrics(IEnumerable<BenchOperation> operations)
+    public BenchMetrics(IEnumerable<BenchOperation> operations, IEnumerable<BenchOperation> phases)
     {
-        _recorders = operations.Distinct().ToDictionary(o => o, _ => NewRecorder());
+        _phases = [.. phases];
+        _recorders = operations.Concat(_phases).Distinct().ToDictionary(o => o, _ => NewRecorder());
         _totals = _recorders.Keys.ToDictionary(o => o, _ => (HistogramBase)NewHistogram());
     }
 
@@ -54,7 +61,10 @@ internal sealed class BenchMetrics
         {
             var interval = recorder.GetIntervalHistogram();
             _totals[operation].Add(interval);
-            combined.Add(interval);
+            if (!_phases.Contains(operation))
+            {
+                combined.Add(interval);
+            }
         }
         var point = new TimelinePoint(second, Math.Round(combined.TotalCount / elapsedSeconds), Milliseconds(combined, 99));
         _timeline.Add(point);
@@ -65,9 +75,14 @@ internal sealed class BenchMetrics
     {
         var all = NewHistogram();
         var perOperation = new SortedDictionary<string, OperationResult>(StringComparer.Ordinal);
+        long attempts = 0;
         foreach (var (operation, total) in _totals)
         {
-            all.Add(total);
+            if (!_phases.Contains(operation))
+            {
+                all.Add(total);
+                attempts += total.TotalCount + _errors.GetValueOrDefault(operation);
+            }
             perOperation[JsonName(operation)] = new OperationResult(total.TotalCount, Math.Round(total.TotalCount / seconds),
                 _errors.GetValueOrDefault(operation), Milliseconds(total, 50), Milliseconds(total, 95), Milliseconds(total, 99),
                 Milliseconds(total, 99.9), total.TotalCount == 0 ? 0 : total.GetMaxValue() / 1000.0);
@@ -75,7 +90,12 @@ internal sealed class BenchMetrics
         return new BenchResult(settings.Workload.Name, settings.Clients, Math.Round(seconds, 1), Math.Round(all.TotalCount / seconds),
             _errors.Values.Sum(), Milliseconds(all, 50), Milliseconds(all, 95), Milliseconds(all, 99), Milliseconds(all, 99.9),
             perOperation, new SortedDictionary<string, long>(_errorKinds, StringComparer.Ordinal), [.. _timeline],
-            settings.KeySize, settings.ValueSize, settings.Keys, settings.Distribution.ToString().ToLowerInvariant());
+            settings.KeySize, settings.ValueSize, settings.Keys, settings.Distribution.ToString().ToLowerInvariant())
+        {
+            ConflictRate = settings.Workload.Transactional
+                ? Math.Round(attempts == 0 ? 0 : _errorKinds.GetValueOrDefault(ConflictKind) / (double)attempts, 4)
+                : null,
+        };
     }
 
     private static string JsonName(BenchOperation operation)

@@ -71,6 +71,9 @@ internal sealed class BenchOptions
             : settings.Keys < 1 || (ulong)settings.Keys > keySpace.Capacity ? $"--keys must be between 1 and {keySpace.Capacity:N0} for {settings.KeySize}-byte keys"
             : settings.Distribution == KeyDistribution.Zipfian && settings.Keys is < 2 or > ZipfianChooser.MaxCount
                 ? $"a zipfian load needs --keys between 2 and {ZipfianChooser.MaxCount:N0}"
+            : settings.Workload.Transactional && settings.Keys < 2 ? "--workload txn moves money between two accounts: --keys must be at least 2"
+            : settings.Workload.Transactional && settings.ValueSize < TxnTransfers.BalanceBytes
+                ? $"--workload txn keeps each account's balance in its value: --value-size must be at least {TxnTransfers.BalanceBytes}"
             : settings.Duration < TimeSpan.FromSeconds(1) ? "--duration must be at least 1s"
             : settings.Warmup < TimeSpan.Zero ? "--warmup must not be negative"
             : settings.Rate is <= 0 or > 10_000_000 ? "--rate must be between 0 and 10,000,000 operations per second"

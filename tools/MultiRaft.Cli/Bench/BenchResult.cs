@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MultiRaft.Cli.Bench;
 
 /// <summary>One benchmark run, as <c>--json</c> writes it (lowerCamelCase; latencies in milliseconds).</summary>
@@ -23,6 +25,11 @@ internal sealed record BenchResult(
     public double GcPauseMs { get; init; }
 
     public int Gen2Collections { get; init; }
+
+    /// <summary>Of the transactions tried, the share that did not commit because of another one (counted, not
+    /// retried); absent for workloads without transactions.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ConflictRate { get; init; }
 }
 
 internal sealed record OperationResult(long Ops, double OpsPerSec, long Errors, double P50Ms, double P95Ms, double P99Ms, double P999Ms, double MaxMs);

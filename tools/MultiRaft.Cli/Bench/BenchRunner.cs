@@ -1,19 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
 using MultiRaft.Client;
+using MultiRaft.Client.Txn;
 using MultiRaft.Protocol.Kv;
 
 namespace MultiRaft.Cli.Bench;
 
 /// <summary>
 /// Runs one workload: <see cref="BenchSettings.Clients"/> closed-loop clients over one shared
-/// <see cref="RawKvClient"/> (each issues its next request when the last one ends), a warm-up that is not
-/// counted, then the measured run, closing one timeline second at a time and printing it as progress.
+/// <see cref="RawKvClient"/>, or <see cref="TxnClient"/> for transactional workloads (each issues its next
+/// request when the last one ends), a warm-up that is not counted, then the measured run, closing one
+/// timeline second at a time and printing it as progress.
 /// </summary>
-internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, TextWriter progress)
+internal sealed class BenchRunner(BenchSettings settings, BenchTarget target, TextWriter progress)
 {
     private const int LoadBatchKeys = 1_000;
     private const int LoadConcurrency = 8;
+    private const int MaxTransferAmount = 100;
+    private readonly RawKvClient _client = target.Client;
+    private readonly TxnTransfers? _transfers = settings.Workload.Transactional ? new TxnTransfers(target.Transactions) : null;
     private readonly KeySpace _keys = new(settings.KeySize);
     private readonly KeyChooser _chooser = KeyChooser.Create(settings.Distribution, settings.Keys);
     private long _nextInsert;
@@ -21,13 +26,15 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
     /// <summary>Called after every measured second (the scale-out experiment marks its events with it).</summary>
     public Action<TimelinePoint>? OnSecond { get; init; }
 
-    /// <summary>Writes keys 0 … Keys−1 in batches, so read workloads find every key they ask for.</summary>
+    /// <summary>Writes keys 0 … Keys−1 in batches (one transaction each for transactional workloads), so read
+    /// workloads find every key they ask for.</summary>
     public async Task LoadAsync(CancellationToken cancellation)
     {
         var started = Stopwatch.GetTimestamp();
         progress.WriteLine($"loading {settings.Keys:N0} keys of {settings.ValueSize} B...");
         var value = new byte[settings.ValueSize];
         new Random(settings.Seed).NextBytes(value);
+        Func<KvEntry[], CancellationToken, Task> write = _transfers is null ? _client.BatchPutAsync : _transfers.OpenAsync;
         long next = 0;
         await Task.WhenAll(Enumerable.Range(0, LoadConcurrency).Select(async _ =>
         {
@@ -40,7 +47,7 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
                 {
                     batch[i] = new KvEntry(_keys.Key(first + i), value);
                 }
-                await client.BatchPutAsync(batch, cancellation).ConfigureAwait(false);
+                await write(batch, cancellation).ConfigureAwait(false);
             }
         })).ConfigureAwait(false);
         progress.WriteLine($"loaded in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
@@ -48,7 +55,7 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
 
     public async Task<BenchResult> RunAsync(CancellationToken cancellation)
     {
-        var metrics = new BenchMetrics(settings.Workload.Operations);
+        var metrics = new BenchMetrics(settings.Workload.Operations, settings.Workload.Phases);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var limiter = settings.Rate is { } rate ? new RateLimiter(rate) : null;
         var clients = Enumerable.Range(0, settings.Clients).Select(i => Task.Run(() => ClientLoopAsync(i, metrics, limiter, stop.Token), CancellationToken.None)).ToArray();
@@ -112,11 +119,13 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
                 }
             }
             var operation = settings.Workload.Next(random);
-            var key = _keys.Key(operation == BenchOperation.Insert ? Interlocked.Increment(ref _nextInsert) - 1 : _chooser.Next(random));
+            var number = operation == BenchOperation.Insert ? Interlocked.Increment(ref _nextInsert) - 1 : _chooser.Next(random);
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var found = await ExecuteAsync(operation, key, value, stop).ConfigureAwait(false);
+                var found = operation == BenchOperation.Transfer
+                    ? await _transfers!.TransferAsync(_keys.Key(number), _keys.Key(OtherAccount(number, random)), random.Next(1, MaxTransferAmount + 1), metrics, stop).ConfigureAwait(false)
+                    : await ExecuteAsync(operation, _keys.Key(number), value, stop).ConfigureAwait(false);
                 if (found)
                 {
                     metrics.Record(operation, started);
@@ -130,6 +139,11 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
             {
                 return;
             }
+            catch (TxnConflictException)
+            {
+                // It changed nothing. Not retried: the conflict rate is then the load's own, not a retry storm's.
+                metrics.Fail(operation, BenchMetrics.ConflictKind);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Counted by kind, and the load goes on: a benchmark reports its errors, it does not stop at one.
@@ -138,19 +152,31 @@ internal sealed class BenchRunner(BenchSettings settings, RawKvClient client, Te
         }
     }
 
+    /// <summary>The account a transfer pays into: another draw from the same distribution, never the payer.</summary>
+    private long OtherAccount(long payer, Random random)
+    {
+        long payee;
+        do
+        {
+            payee = _chooser.Next(random);
+        }
+        while (payee == payer);
+        return payee;
+    }
+
     /// <summary>Issues one operation; false when a read found no value (the key should exist: a lost write).</summary>
     private async Task<bool> ExecuteAsync(BenchOperation operation, byte[] key, byte[] value, CancellationToken cancellation)
     {
         switch (operation)
         {
             case BenchOperation.Read:
-                return await client.GetAsync(key, cancellation).ConfigureAwait(false) is not null;
+                return await _client.GetAsync(key, cancellation).ConfigureAwait(false) is not null;
             case BenchOperation.ReadModifyWrite:
-                var old = await client.GetAsync(key, cancellation).ConfigureAwait(false);
-                await client.PutAsync(key, value, cancellation).ConfigureAwait(false);
+                var old = await _client.GetAsync(key, cancellation).ConfigureAwait(false);
+                await _client.PutAsync(key, value, cancellation).ConfigureAwait(false);
                 return old is not null;
             default:
-                await client.PutAsync(key, value, cancellation).ConfigureAwait(false);
+                await _client.PutAsync(key, value, cancellation).ConfigureAwait(false);
                 return true;
         }
     }

@@ -1,16 +1,19 @@
 using Microsoft.Extensions.Logging;
 using MultiRaft.Client;
+using MultiRaft.Client.Txn;
 using MultiRaft.PlacementDriver.Scheduling;
 using MultiRaft.Store;
 
 namespace MultiRaft.Cli.Bench;
 
 /// <summary>The cluster a benchmark runs against: the one at <c>--pd</c>, or a local one it starts in a
-/// temporary directory (and deletes afterwards), and a client connected to it that has seen a write succeed.</summary>
+/// temporary directory (and deletes afterwards), and a client connected to it that has seen a write succeed
+/// (and a transactional one, for the workloads that ask for it).</summary>
 internal sealed class BenchTarget : IAsyncDisposable
 {
     private readonly ILoggerFactory _logging;
     private readonly string? _directory;
+    private TxnClient? _transactions;
 
     private BenchTarget(string pd, LocalCluster? local, string? directory, ILoggerFactory logging, RawKvClient client)
     {
@@ -26,6 +29,10 @@ internal sealed class BenchTarget : IAsyncDisposable
     public LocalCluster? Local { get; }
 
     public RawKvClient Client { get; }
+
+    /// <summary>A transactional client of the same cluster, connected on first use: only transactional
+    /// workloads pay for its connections and its safe-point refreshes.</summary>
+    public TxnClient Transactions => _transactions ??= TxnClient.Create(PdAddress);
 
     public static async Task<BenchTarget> OpenAsync(string pd, int localStores, TextWriter progress, CancellationToken cancellation,
         SchedulingOptions? scheduling = null, Func<StoreOptions, StoreOptions>? tuneStore = null)
@@ -92,6 +99,10 @@ internal sealed class BenchTarget : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_transactions is not null)
+        {
+            await _transactions.DisposeAsync().ConfigureAwait(false);
+        }
         await Client.DisposeAsync().ConfigureAwait(false);
         if (Local is not null)
         {

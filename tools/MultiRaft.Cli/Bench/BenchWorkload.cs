@@ -14,10 +14,18 @@ internal enum BenchOperation
 
     /// <summary>Get, then Put of the same key (YCSB F); timed as one operation.</summary>
     ReadModifyWrite,
+
+    /// <summary>A transaction that moves money between two accounts: begin, read both, write both, commit.</summary>
+    Transfer,
+
+    /// <summary>The commit of a transfer (prewrite, commit timestamp, primary's commit): a phase timed on its
+    /// own inside <see cref="Transfer"/>, never counted as an operation.</summary>
+    Commit,
 }
 
 /// <summary>A named mix of operations, after the YCSB core workloads (A: update heavy, B: read mostly, C: read
-/// only, F: read-modify-write, load: inserts) plus plain write, read and mixed loads.</summary>
+/// only, F: read-modify-write, load: inserts) plus plain write, read and mixed loads, and transfers between
+/// accounts in transactions.</summary>
 internal sealed class BenchWorkload
 {
     private readonly (BenchOperation Operation, double Share)[] _mix;
@@ -39,6 +47,7 @@ internal sealed class BenchWorkload
         new("ycsb-c", "YCSB C: 100% reads", (BenchOperation.Read, 1)),
         new("ycsb-f", "YCSB F: 50% reads, 50% read-modify-writes", (BenchOperation.Read, 0.5), (BenchOperation.ReadModifyWrite, 0.5)),
         new("load", "YCSB load: 100% inserts of new keys", (BenchOperation.Insert, 1)),
+        new("txn", "transactions moving money between two accounts", (BenchOperation.Transfer, 1)) { Phases = [BenchOperation.Commit] },
     ];
 
     public string Name { get; }
@@ -48,8 +57,15 @@ internal sealed class BenchWorkload
     /// <summary>The operations this workload issues (for reporting each one).</summary>
     public IEnumerable<BenchOperation> Operations => _mix.Select(m => m.Operation);
 
+    /// <summary>Parts of an operation timed on their own: reported beside the operations, not counted as ones.</summary>
+    public IReadOnlyList<BenchOperation> Phases { get; private init; } = [];
+
     /// <summary>Whether the keys must exist before the run (anything that reads them).</summary>
-    public bool ReadsExistingKeys => _mix.Any(m => m.Operation is BenchOperation.Read or BenchOperation.ReadModifyWrite);
+    public bool ReadsExistingKeys => _mix.Any(m => m.Operation is BenchOperation.Read or BenchOperation.ReadModifyWrite or BenchOperation.Transfer);
+
+    /// <summary>Whether the keys are transactional ones (loaded and used through transactions, a key space of
+    /// their own).</summary>
+    public bool Transactional => _mix.Any(m => m.Operation == BenchOperation.Transfer);
 
     public static BenchWorkload Parse(string name) =>
         Array.Find(All, w => w.Name == name)

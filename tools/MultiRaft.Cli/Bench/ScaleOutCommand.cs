@@ -79,7 +79,7 @@ internal static class ScaleOutCommand
         var events = new List<ScaleOutEvent>();
         var seen = new HashSet<long>();
         var baseline = new List<TimelinePoint>();
-        var runner = new BenchRunner(settings, target.Client, Console.Error)
+        var runner = new BenchRunner(settings, target, Console.Error)
         {
             OnSecond = point =>
             {
