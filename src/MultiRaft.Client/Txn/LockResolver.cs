@@ -56,7 +56,7 @@ internal sealed class LockResolver(RawKvClient raw, TsoBatcher tso)
 
     /// <summary>Commits (at <paramref name="commitTs"/>) or rolls back (0) the transaction's locks on
     /// <paramref name="keys"/>; when it returns, none of them is left.</summary>
-    private async Task SettleAsync(List<byte[]> keys, ulong startTs, ulong commitTs, CancellationToken cancellation)
+    public async Task SettleAsync(List<byte[]> keys, ulong startTs, ulong commitTs, CancellationToken cancellation)
     {
         while (keys.Count > 0)
         {

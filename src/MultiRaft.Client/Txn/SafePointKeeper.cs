@@ -44,6 +44,10 @@ internal sealed class SafePointKeeper : IAsyncDisposable
         }
         try
         {
+            // A refresh in progress may have read the running set before this transaction joined it: let it
+            // finish, so that the check below sees what it registered. Later refreshes see this transaction.
+            await _refreshing.WaitAsync(cancellation).ConfigureAwait(false);
+            _refreshing.Release();
             await EnsureRegisteredAsync(cancellation).ConfigureAwait(false);
             if (Volatile.Read(ref _registered) > startTs)
             {

@@ -30,7 +30,16 @@ public sealed partial class Transaction
         }
         try
         {
-            await PrewriteAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                await PrewriteAsync(cancellation).ConfigureAwait(false);
+            }
+            catch (TxnConflictException)
+            {
+                // Release the locks already taken now, rather than leave them in others' way until their TTL.
+                _client.RunInBackground(_client.Resolver.SettleAsync([.. _writes.Keys], StartTs, 0, CancellationToken.None));
+                throw;
+            }
             var commitTs = await CommitPrimaryAsync(cancellation).ConfigureAwait(false);
             var secondaries = CommitSecondariesAsync(SecondaryKeys(), commitTs);
             if (_client.Options.CommitSecondariesInBackground)

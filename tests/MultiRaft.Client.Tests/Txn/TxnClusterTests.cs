@@ -1,4 +1,5 @@
 using MultiRaft.Client.Txn;
+using MultiRaft.Protocol.Txn;
 using MultiRaft.Store.Tests;
 using static MultiRaft.Client.Tests.ClusterOps;
 
@@ -88,6 +89,14 @@ public sealed class TxnClusterTests
         await first.CommitAsync();
 
         await Assert.ThrowsAsync<TxnConflictException>(() => second.CommitAsync());
+        // Its lock on the other region (primary, "b-only-second" sorts first) is released at once, not at
+        // the end of its 3 s TTL: the primary reads as rolled back well before then.
+        var released = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        while ((await client.Resolver.CheckStatusAsync(B("b-only-second"), second.StartTs, default)).Status != TxnStatusKind.RolledBack)
+        {
+            Assert.True(DateTime.UtcNow < released, "the failed transaction's lock was not rolled back within 2 s");
+            await Task.Delay(50);
+        }
         await using var reader = await client.BeginAsync();
         Assert.Equal(B("first"), await reader.GetAsync(B("shared")));
         Assert.Null(await reader.GetAsync(B("b-only-second")));
