@@ -1,3 +1,4 @@
+using MultiRaft.Protocol;
 using MultiRaft.Protocol.Kv;
 
 namespace MultiRaft.Client;

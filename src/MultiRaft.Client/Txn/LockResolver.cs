@@ -1,3 +1,4 @@
+using MultiRaft.Protocol;
 using System.Collections.Concurrent;
 using MultiRaft.Protocol.Txn;
 

@@ -18,6 +18,10 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
     private readonly Dictionary<Peer, ApplyState> _applied = [];
     private readonly List<Peer> _removed = [];
     private readonly List<(Peer Peer, Proposal Proposal, CommandResult Result)> _completions = [];
+
+    // Keys the batch holds transactional changes for (see ApplyTxn); cleared whenever the batch is written.
+    private readonly HashSet<byte[]> _stagedTxnKeys = new(Protocol.ByteArrayComparer.Instance);
+    private bool _txnRangeStaged;
     private KvWriteBatch _batch = kv.NewWriteBatch();
 
     public void Apply(Peer peer, EntryList entries)
@@ -67,6 +71,8 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
         // No fsync: the Raft log is durable, and a restart replays whatever the KV engine had not persisted.
         kv.Write(_batch, sync: false);
         _batch.Clear();
+        _stagedTxnKeys.Clear();
+        _txnRangeStaged = false;
         foreach (var (peer, state) in _applied)
         {
             peer.AppliedIndex = state.AppliedIndex;
@@ -151,14 +157,37 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
         }
         if (command.Txn is { } txn)
         {
-            // Its checks read the engine: what came before in this round must be written first.
-            Flush();
-            return TxnApplier.Apply(kv, _batch, region, txn);
+            return ApplyTxn(region, txn);
         }
         CommandResult result = CommandResult.Ok;
         foreach (var write in command.Writes ?? [])
         {
             result = ApplyWrite(write);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A transactional command decides from the engine's state of its keys, so changes staged for those keys
+    /// earlier in the round are written first. Only those: raw writes and other keys' transactional changes
+    /// cannot change its verdict, and a write per command was most of the apply cost of transactions.
+    /// </summary>
+    private CommandResult ApplyTxn(RegionLocalState region, TxnCommand txn)
+    {
+        // Replicas cut rounds differently: a verdict must never depend on what happened to be written.
+        var keys = TxnApplier.KeysRead(txn);
+        if (_txnRangeStaged || (keys is null ? _stagedTxnKeys.Count > 0 : keys.Any(_stagedTxnKeys.Contains)))
+        {
+            Flush();
+        }
+        var result = TxnApplier.Apply(kv, _batch, region, txn);
+        if (keys is null)
+        {
+            _txnRangeStaged = true; // A range command may have staged any key.
+        }
+        else
+        {
+            _stagedTxnKeys.UnionWith(keys);
         }
         return result;
     }

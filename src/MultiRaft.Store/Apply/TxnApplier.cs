@@ -65,5 +65,13 @@ internal static class TxnApplier
         return new CommandResult(Protocol.Kv.RegionError.InvalidArgument("an empty transactional command"));
     }
 
+    /// <summary>The keys whose state decides the command's verdict; null for the commands that read a whole
+    /// range (ResolveLock, GC).</summary>
+    public static IEnumerable<byte[]>? KeysRead(TxnCommand command) =>
+        command.Prewrite?.Mutations.Select(m => m.Key)
+        ?? command.Commit?.Keys
+        ?? command.Rollback?.Keys
+        ?? (command.CheckStatus is { } check ? [check.Primary] : null);
+
     private static CommandResult Done(List<TxnKeyError> errors) => new(null, Txn: new TxnOutcome(errors.ToWire()));
 }

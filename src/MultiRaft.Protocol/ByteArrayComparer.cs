@@ -1,7 +1,7 @@
-namespace MultiRaft.Client;
+namespace MultiRaft.Protocol;
 
-/// <summary>Keys compared by content, for finding repeated keys in a batch.</summary>
-internal sealed class ByteArrayComparer : IEqualityComparer<byte[]>
+/// <summary>Keys compared by content, for sets and maps of keys (client batches, the store's apply batch).</summary>
+public sealed class ByteArrayComparer : IEqualityComparer<byte[]>
 {
     public static readonly ByteArrayComparer Instance = new();
 
