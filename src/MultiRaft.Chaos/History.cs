@@ -4,8 +4,9 @@ namespace MultiRaft.Chaos;
 /// Rules (as in Jepsen): a process has at most one outstanding operation; the completion names the same f and key
 /// as its invocation; once an operation ends <c>info</c> (outcome unknown) its process id is never used again:
 /// the client that lost track of an operation continues under a new process id. An invocation that never
-/// completes (the history ended first) is taken as <c>info</c>. A read's completion carries the value read; the
-/// completions of writes and cas carry the invocation's value again (not checked). A cas that compared and found
+/// completes (the history ended first) is taken as <c>info</c>. A read's completion carries the value read (a
+/// balances read's ok, the balances); the completions of writes, cas, inits and transfers carry the
+/// invocation's value again (not checked). A cas that compared and found
 /// another value changed nothing and is recorded as <c>fail</c>, like any operation that certainly had no
 /// effect.</summary>
 public static class History
@@ -74,6 +75,9 @@ public static class History
         return new Operation(index, invoke.Process, invoke.F, invoke.Key, value, status, invoke.Time, completeTime)
         {
             Expected = invoke.F == OpKind.Cas ? invoke.Expected : null,
+            Transfer = invoke.Transfer,
+            // An init carries its balances from the start; a balances read learns them in its ok.
+            Balances = invoke.F == OpKind.Init ? invoke.Balances : status == OpStatus.Ok ? completion!.Balances : null,
         };
     }
 
@@ -88,7 +92,11 @@ public static class History
         foreach (var o in list)
         {
             var invokeValue = o.F == OpKind.Read ? null : o.Value;
-            events.Add((o.InvokeTime, 1, new HistoryEvent(o.Process, EventType.Invoke, o.F, o.Key, invokeValue, o.InvokeTime) { Expected = o.Expected }));
+            var invokeBalances = o.F == OpKind.Init ? o.Balances : null;
+            events.Add((o.InvokeTime, 1, new HistoryEvent(o.Process, EventType.Invoke, o.F, o.Key, invokeValue, o.InvokeTime)
+            {
+                Expected = o.Expected, Transfer = o.Transfer, Balances = invokeBalances,
+            }));
             var type = o.Status switch
             {
                 OpStatus.Ok => EventType.Ok,
@@ -97,7 +105,10 @@ public static class History
             };
             var time = o.CompleteTime ?? end;
             // At equal times a completion goes before another operation's invocation, after its own.
-            events.Add((time, time == o.InvokeTime ? 2 : 0, new HistoryEvent(o.Process, type, o.F, o.Key, o.Value, time) { Expected = o.Expected }));
+            events.Add((time, time == o.InvokeTime ? 2 : 0, new HistoryEvent(o.Process, type, o.F, o.Key, o.Value, time)
+            {
+                Expected = o.Expected, Transfer = o.Transfer, Balances = o.Balances,
+            }));
         }
         return [.. events.OrderBy(e => e.Time).ThenBy(e => e.Order).Select(e => e.Event)];
     }

@@ -5,8 +5,11 @@ using System.Text.Json;
 namespace MultiRaft.Chaos;
 
 /// <summary>One event as one JSON object:
-/// <c>{"process":P,"type":"invoke"|"ok"|"fail"|"info","f":"read"|"write"|"cas","key":K,"value":V,"time":NANOS}</c>.
-/// V is a string or null; for a cas it is <c>[expected, new]</c>, each a string or null.</summary>
+/// <c>{"process":P,"type":"invoke"|"ok"|"fail"|"info","f":F,"key":K,"value":V,"time":NANOS}</c>.
+/// For the register kinds (<c>read</c>, <c>write</c>, <c>cas</c>) V is a string or null; for a cas it is
+/// <c>[expected, new]</c>, each a string or null. For the bank kinds: a <c>transfer</c>'s V is
+/// <c>{"from":ACCOUNT,"to":ACCOUNT,"amount":N}</c>; an <c>init</c>'s is <c>{ACCOUNT:BALANCE,...}</c>; a
+/// <c>balances</c> read's is that object in its <c>ok</c> (the accounts it found) and null otherwise.</summary>
 public static class HistoryJson
 {
     public static string Serialize(HistoryEvent e)
@@ -27,17 +30,29 @@ public static class HistoryJson
         json.WriteString("type", Name(e.Type));
         json.WriteString("f", Name(e.F));
         json.WriteString("key", e.Key);
-        if (e.F == OpKind.Cas)
+        json.WritePropertyName("value");
+        switch (e.F)
         {
-            json.WriteStartArray("value");
-            WriteStringOrNull(json, e.Expected);
-            WriteStringOrNull(json, e.Value);
-            json.WriteEndArray();
-        }
-        else
-        {
-            json.WritePropertyName("value");
-            WriteStringOrNull(json, e.Value);
+            case OpKind.Cas:
+                json.WriteStartArray();
+                WriteStringOrNull(json, e.Expected);
+                WriteStringOrNull(json, e.Value);
+                json.WriteEndArray();
+                break;
+            case OpKind.Transfer:
+                var transfer = e.Transfer ?? throw new ArgumentException("a transfer event needs its Transfer", nameof(e));
+                json.WriteStartObject();
+                json.WriteString("from", transfer.From);
+                json.WriteString("to", transfer.To);
+                json.WriteNumber("amount", transfer.Amount);
+                json.WriteEndObject();
+                break;
+            case OpKind.Init or OpKind.Balances:
+                WriteBalances(json, e.F == OpKind.Init ? e.Balances ?? throw new ArgumentException("an init event needs its Balances", nameof(e)) : e.Balances);
+                break;
+            default:
+                WriteStringOrNull(json, e.Value);
+                break;
         }
         json.WriteNumber("time", e.Time);
         json.WriteEndObject();
@@ -80,16 +95,62 @@ public static class HistoryJson
             {
                 throw new FormatException("missing \"value\" (use null when there is none)");
             }
-            if (f == OpKind.Cas)
+            switch (f)
             {
-                if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() != 2)
-                {
-                    throw new FormatException("a cas \"value\" must be [expected, new]");
-                }
-                return HistoryEvent.Cas(processId, type, key, StringOrNull(value[0], "expected"), StringOrNull(value[1], "new"), time);
+                case OpKind.Cas:
+                    if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() != 2)
+                    {
+                        throw new FormatException("a cas \"value\" must be [expected, new]");
+                    }
+                    return HistoryEvent.Cas(processId, type, key, StringOrNull(value[0], "expected"), StringOrNull(value[1], "new"), time);
+                case OpKind.Transfer:
+                    return new HistoryEvent(processId, type, f, key, null, time) { Transfer = ParseTransfer(value) };
+                case OpKind.Init:
+                    return new HistoryEvent(processId, type, f, key, null, time) { Balances = ParseBalances(value, "an init") };
+                case OpKind.Balances:
+                    if (type == EventType.Ok || value.ValueKind != JsonValueKind.Null)
+                    {
+                        return new HistoryEvent(processId, type, f, key, null, time) { Balances = ParseBalances(value, "a balances read's ok") };
+                    }
+                    return new HistoryEvent(processId, type, f, key, null, time);
+                default:
+                    return new HistoryEvent(processId, type, f, key, StringOrNull(value, "value"), time);
             }
-            return new HistoryEvent(processId, type, f, key, StringOrNull(value, "value"), time);
         }
+    }
+
+    private static BankTransfer ParseTransfer(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("a transfer \"value\" must be {\"from\":ACCOUNT,\"to\":ACCOUNT,\"amount\":N}");
+        }
+        var amount = Field(value, "amount", JsonValueKind.Number);
+        return new BankTransfer(
+            Field(value, "from", JsonValueKind.String).GetString()!,
+            Field(value, "to", JsonValueKind.String).GetString()!,
+            amount.TryGetInt64(out var n) ? n : throw new FormatException("a transfer's \"amount\" must be an integer"));
+    }
+
+    private static Dictionary<string, long> ParseBalances(JsonElement value, string what)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException($"{what} \"value\" must be an object {{ACCOUNT: BALANCE, ...}}, found {value.ValueKind}");
+        }
+        var balances = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var account in value.EnumerateObject())
+        {
+            if (account.Value.ValueKind != JsonValueKind.Number || !account.Value.TryGetInt64(out var balance))
+            {
+                throw new FormatException($"the balance of account \"{account.Name}\" must be an integer");
+            }
+            if (!balances.TryAdd(account.Name, balance))
+            {
+                throw new FormatException($"account \"{account.Name}\" appears twice");
+            }
+        }
+        return balances;
     }
 
     internal static string Name(EventType type) => type switch
@@ -106,6 +167,9 @@ public static class HistoryJson
         OpKind.Read => "read",
         OpKind.Write => "write",
         OpKind.Cas => "cas",
+        OpKind.Init => "init",
+        OpKind.Transfer => "transfer",
+        OpKind.Balances => "balances",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -123,7 +187,10 @@ public static class HistoryJson
         "read" => OpKind.Read,
         "write" => OpKind.Write,
         "cas" => OpKind.Cas,
-        _ => throw new FormatException($"unknown \"f\" \"{text}\" (read, write or cas)"),
+        "init" => OpKind.Init,
+        "transfer" => OpKind.Transfer,
+        "balances" => OpKind.Balances,
+        _ => throw new FormatException($"unknown \"f\" \"{text}\" (read, write, cas, init, transfer or balances)"),
     };
 
     private static JsonElement Field(JsonElement root, string name, JsonValueKind kind)
@@ -145,6 +212,22 @@ public static class HistoryJson
         JsonValueKind.String => element.GetString(),
         _ => throw new FormatException($"{what} must be a string or null, found {element.ValueKind}"),
     };
+
+    /// <summary>The accounts in ordinal order, so equal balances always serialize alike.</summary>
+    private static void WriteBalances(Utf8JsonWriter json, IReadOnlyDictionary<string, long>? balances)
+    {
+        if (balances is null)
+        {
+            json.WriteNullValue();
+            return;
+        }
+        json.WriteStartObject();
+        foreach (var (account, balance) in balances.OrderBy(b => b.Key, StringComparer.Ordinal))
+        {
+            json.WriteNumber(account, balance);
+        }
+        json.WriteEndObject();
+    }
 
     private static void WriteStringOrNull(Utf8JsonWriter json, string? value)
     {

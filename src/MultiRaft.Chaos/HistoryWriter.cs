@@ -35,13 +35,21 @@ public sealed class HistoryWriter : IDisposable
     public HistoryEvent Record(long process, EventType type, OpKind f, string key, string? value, string? expected = null)
     {
         ArgumentNullException.ThrowIfNull(key);
+        return Record(new HistoryEvent(process, type, f, key, value, 0) { Expected = f == OpKind.Cas ? expected : null });
+    }
+
+    /// <summary>Records <paramref name="e"/> stamped with the current time (its own <see cref="HistoryEvent.Time"/>
+    /// is replaced) and returns it as written.</summary>
+    public HistoryEvent Record(HistoryEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             var time = (long)((Stopwatch.GetTimestamp() - origin) * (1_000_000_000.0 / Stopwatch.Frequency));
             time = Math.Max(time, lastTime + 1);
             lastTime = time;
-            var e = new HistoryEvent(process, type, f, key, value, time) { Expected = f == OpKind.Cas ? expected : null };
+            e = e with { Time = time };
             buffer.ResetWrittenCount();
             HistoryJson.Write(e, buffer);
             buffer.Write("\n"u8);

@@ -30,7 +30,8 @@ public sealed record LinearizabilityOptions
 /// if and only if every key's is. <c>fail</c> operations never took effect and are dropped; reads with an
 /// unknown outcome say nothing and are dropped; writes and cas with an unknown outcome may take effect at any
 /// time after their invocation or never (those whose value nobody observes are dropped first: taking effect
-/// could never explain anything).</summary>
+/// could never explain anything). Bank operations (init, transfer, balances) are not register operations and are
+/// left to <see cref="BankChecker"/>.</summary>
 public static class LinearizabilityChecker
 {
     public static LinearizabilityResult Check(IReadOnlyList<Operation> operations, LinearizabilityOptions? options = null)
@@ -38,7 +39,8 @@ public static class LinearizabilityChecker
         ArgumentNullException.ThrowIfNull(operations);
         options ??= new LinearizabilityOptions();
         var deadline = Deadline(options.Timeout);
-        var byKey = operations.GroupBy(o => o.Key, StringComparer.Ordinal)
+        var byKey = operations.Where(o => o.F is OpKind.Read or OpKind.Write or OpKind.Cas)
+            .GroupBy(o => o.Key, StringComparer.Ordinal)
             .Select(g => (Key: g.Key, Ops: g.ToList()))
             .OrderByDescending(g => g.Ops.Count)
             .ToList();

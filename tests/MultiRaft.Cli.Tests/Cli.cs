@@ -11,7 +11,10 @@ internal static class Cli
         public JsonElement Json => JsonDocument.Parse(Out).RootElement;
     }
 
-    public static async Task<Result> RunAsync(params string[] arguments)
+    public static Task<Result> RunAsync(params string[] arguments) => RunAsync(TimeSpan.FromSeconds(60), arguments);
+
+    /// <summary>Runs a command that may take longer than a minute (a chaos run).</summary>
+    public static async Task<Result> RunAsync(TimeSpan timeout, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -27,8 +30,8 @@ internal static class Cli
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
+        using var deadline = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(deadline.Token);
         return new Result(process.ExitCode, await output, await error);
     }
 

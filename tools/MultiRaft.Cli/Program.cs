@@ -6,6 +6,7 @@ root.Subcommands.Add(UpCommand.Create());
 root.Subcommands.Add(PdCommand.Create());
 root.Subcommands.Add(StoreCommand.Create());
 root.Subcommands.Add(KvCommand.Create());
+root.Subcommands.Add(TxnCommand.Create());
 root.Subcommands.Add(OpsCommands.Stores());
 root.Subcommands.Add(OpsCommands.Regions());
 root.Subcommands.Add(OpsCommands.Split());

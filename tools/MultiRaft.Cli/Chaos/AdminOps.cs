@@ -14,8 +14,10 @@ namespace MultiRaft.Cli.Chaos;
 /// The "ops" nemesis: what an operator does to a live cluster — transfer a region's leadership, split a region,
 /// or move a replica to another store (add learner, promote once caught up, remove an old follower) — through
 /// the stores' admin RPCs, while the workload runs. Failures are reported, not thrown: they are part of the test.
+/// Split keys are drawn from <c>splitKey</c>; with <c>aimAtKeys</c> every operation acts on the region holding
+/// such a key (and splits there), so that it hits the workload's ranges, otherwise on any region.
 /// </summary>
-internal sealed class AdminOps(ChaosCluster cluster, Func<Random, string> splitKey, Random random)
+internal sealed class AdminOps(ChaosCluster cluster, Func<Random, string> splitKey, bool aimAtKeys, Random random)
 {
     public async Task<string> RunOneAsync(CancellationToken cancellation)
     {
@@ -27,17 +29,65 @@ internal sealed class AdminOps(ChaosCluster cluster, Func<Random, string> splitK
             {
                 return "no region with a known leader";
             }
-            var pick = withLeader[random.Next(withLeader.Length)];
+            var aim = aimAtKeys ? Encoding.UTF8.GetBytes(splitKey(random)) : null;
+            var candidates = aim is null ? withLeader : Array.FindAll(withLeader, r => r.Region!.Contains(aim));
+            if (candidates.Length == 0)
+            {
+                return $"no region with a known leader holds {Encoding.UTF8.GetString(aim!)}";
+            }
+            var pick = candidates[random.Next(candidates.Length)];
             return random.Next(3) switch
             {
                 0 => await TransferAsync(pick.Region!, pick.Leader!.Value, cancellation).ConfigureAwait(false),
-                1 => await SplitAsync(pick.Region!, pick.Leader!.Value, cancellation).ConfigureAwait(false),
+                1 => await SplitAsync(pick.Region!, pick.Leader!.Value, aim ?? Encoding.UTF8.GetBytes(splitKey(random)), cancellation).ConfigureAwait(false),
                 _ => await MoveAsync(pick.Region!, pick.Leader!.Value, cancellation).ConfigureAwait(false),
             };
         }
         catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException or OperationCanceledException)
         {
             return $"failed: {e.Message}";
+        }
+    }
+
+    /// <summary>Splits the cluster at each of <paramref name="keys"/> (a key where a region already starts is
+    /// done), asking each region's leader as PD knows it and retrying until every split is in: the workload's
+    /// regions before the load starts.</summary>
+    public async Task SplitAtAsync(IReadOnlyList<string> keys, CancellationToken cancellation)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        foreach (var key in keys.Select(Encoding.UTF8.GetBytes))
+        {
+            while (true)
+            {
+                string problem;
+                try
+                {
+                    var found = await cluster.Pd.GetRegionAsync(key, cancellation).ConfigureAwait(false);
+                    if (found.Region?.StartKey.AsSpan().SequenceEqual(key) == true)
+                    {
+                        break;
+                    }
+                    if (found is not { Region: { } region, Leader: { } leader })
+                    {
+                        problem = "PD knows no leader of the region yet";
+                    }
+                    else
+                    {
+                        var answer = await CallAsync<SplitRequest, SplitResponse>(leader.StoreId, AdminMethods.Split,
+                            new SplitRequest(new RegionContext(region.Id, region.Epoch), [key]), cancellation).ConfigureAwait(false);
+                        problem = answer.Error?.ToString() ?? "split, PD not told yet";
+                    }
+                }
+                catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException or RpcRemoteException)
+                {
+                    problem = e.Message;
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"could not split at {Encoding.UTF8.GetString(key)} within 60 s: {problem}");
+                }
+                await Task.Delay(100, cancellation).ConfigureAwait(false);
+            }
         }
     }
 
@@ -54,12 +104,11 @@ internal sealed class AdminOps(ChaosCluster cluster, Func<Random, string> splitK
         return $"transfer leader of region {region.Id} to store {to.StoreId}: {answer.Error?.ToString() ?? "ok"}";
     }
 
-    private async Task<string> SplitAsync(RegionInfo region, PeerInfo leader, CancellationToken cancellation)
+    private async Task<string> SplitAsync(RegionInfo region, PeerInfo leader, byte[] key, CancellationToken cancellation)
     {
-        var key = Encoding.UTF8.GetBytes(splitKey(random));
         if (!region.Contains(key) || key.AsSpan().SequenceEqual(region.StartKey))
         {
-            return $"split of region {region.Id}: the key drawn lies outside it";
+            return $"split of region {region.Id} at {Encoding.UTF8.GetString(key)}: the key lies outside it or is its start";
         }
         var answer = await CallAsync<SplitRequest, SplitResponse>(leader.StoreId, AdminMethods.Split,
             new SplitRequest(new RegionContext(region.Id, region.Epoch), [key]), cancellation).ConfigureAwait(false);

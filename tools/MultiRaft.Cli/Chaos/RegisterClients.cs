@@ -6,13 +6,13 @@ using MultiRaft.Client;
 namespace MultiRaft.Cli.Chaos;
 
 /// <summary>
-/// The clients: workers that each run one operation at a time and record its invocation and outcome. Register
+/// The register workload's clients: workers that each run one operation at a time and record its invocation and outcome. Register
 /// operations (read, write, compare-and-swap) go to a few hot keys, for the linearizability checker; set
 /// operations write unique keys, for the lost-write check. An operation with an unknown outcome ends its
 /// process (the worker continues under a new process id, as in Jepsen); a compare that did not match is
 /// recorded as <c>fail</c>: it changed nothing.
 /// </summary>
-internal sealed class Workload(RawKvClient client, HistoryWriter history, int registerKeys, Random seedSource)
+internal sealed class RegisterClients(RawKvClient client, HistoryWriter history, int registerKeys, Random seedSource)
 {
     public const string SetPrefix = "set/";
     private long _nextProcess;
