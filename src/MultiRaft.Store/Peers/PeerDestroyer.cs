@@ -20,7 +20,11 @@ internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry
             return;
         }
         var region = peer.Region;
-        if (peer.IsInitialized)
+        var initialized = peer.IsInitialized;
+        // Destroyed first, data second: a read that passed its barrier (a leader's lease outlives its removal)
+        // and then finds the data gone sees the peer destroyed when it checks afterwards, and is refused.
+        peer.Destroy(RegionError.RegionNotFound(region.RegionId));
+        if (initialized)
         {
             using var batch = kv.NewWriteBatch();
             batch.SetRegionState(region with { Tombstone = true });
@@ -30,7 +34,6 @@ internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry
         log.RemoveRegion(region.RegionId);
         log.Sync();
         peers.Remove(region.RegionId);
-        peer.Destroy(RegionError.RegionNotFound(region.RegionId));
         logger.LogInformation("region {Region}: peer {Peer} removed from this store", region.RegionId, peer.PeerId);
     }
 }

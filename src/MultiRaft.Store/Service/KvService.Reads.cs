@@ -15,6 +15,10 @@ internal sealed partial class KvService
             return new GetResponse(readError, null);
         }
         var value = kv.Get(request.Key);
+        if (RequestChecks.Destroyed(peer) is { } destroyed)
+        {
+            return new GetResponse(destroyed, null);
+        }
         peer.SampleKey(request.Key);
         peer.RecordRead(1, request.Key.Length + (value?.Length ?? 0));
         return new GetResponse(null, value);
@@ -37,6 +41,10 @@ internal sealed partial class KvService
                 pairs.Add(new KvEntry(key, value));
             }
         }
+        if (RequestChecks.Destroyed(peer) is { } destroyed)
+        {
+            return new BatchGetResponse(destroyed, []);
+        }
         peer.RecordRead(keys.Length, Bytes(pairs));
         return new BatchGetResponse(null, [.. pairs]);
     }
@@ -51,6 +59,10 @@ internal sealed partial class KvService
             return new ScanResponse(error, []);
         }
         var pairs = kv.Scan(request.StartKey, RequestChecks.ScanEnd(end, peer.Region), request.Limit);
+        if (RequestChecks.Destroyed(peer) is { } destroyed)
+        {
+            return new ScanResponse(destroyed, []);
+        }
         var entries = new KvEntry[pairs.Count];
         for (var i = 0; i < entries.Length; i++)
         {

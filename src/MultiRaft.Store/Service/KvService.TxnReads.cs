@@ -64,27 +64,18 @@ internal sealed partial class KvService
         }
         var region = peer.Region;
         var locks = _mvcc.ScanLocks(start ?? region.StartKey, region.EndKey, request.MaxTs, request.Limit);
-        return RemovedMeanwhile(peer) is { } removed ? new ScanLockResponse(removed, []) : new ScanLockResponse(null, [.. locks.Select(l => l.ToInfo())]);
+        return RequestChecks.Destroyed(peer) is { } removed ? new ScanLockResponse(removed, []) : new ScanLockResponse(null, [.. locks.Select(l => l.ToInfo())]);
     }
 
     private static TxnReadResponse NoRead(RegionError error) => new(error, [], []);
 
-    private TxnReadResponse Answer(Peers.Peer peer, int keys, TxnReadResponse response)
+    private static TxnReadResponse Answer(Peers.Peer peer, int keys, TxnReadResponse response)
     {
-        if (RemovedMeanwhile(peer) is { } removed)
+        if (RequestChecks.Destroyed(peer) is { } removed)
         {
             return NoRead(removed);
         }
         peer.RecordRead(keys, Bytes(response.Pairs));
         return response;
     }
-
-    /// <summary>
-    /// A leader that applies its own removal deletes the region's data (in the same write as its tombstone)
-    /// while its lease may still let reads through the barrier, so a read can find the region empty — found
-    /// by the bank chaos workload as snapshots missing whole regions' accounts. Checked after the engine was
-    /// read: a read that saw the deletion sees the tombstone now, and is refused (the client asks PD again).
-    /// </summary>
-    private RegionError? RemovedMeanwhile(Peers.Peer peer) =>
-        kv.GetRegionState(peer.RegionId) is { Tombstone: false } ? null : RegionError.RegionNotFound(peer.RegionId);
 }

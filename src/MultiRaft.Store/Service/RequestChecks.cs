@@ -34,6 +34,14 @@ internal sealed class RequestChecks(StoreOptions options, PeerRegistry peers)
         return RegionError.EpochNotMatch($"region {region.RegionId} is at epoch {info.Epoch}, the request named {context.Epoch}", [info]);
     }
 
+    /// <summary>
+    /// Checked after a read of the engine: a leader that applies its own removal deletes the region's data
+    /// while its lease may still let reads through, so a read could find the region empty (the bank chaos
+    /// workload caught snapshots missing a whole region's accounts). The peer is marked destroyed before its
+    /// data goes, so a read that saw the deletion sees the mark here and is refused; the client asks PD again.
+    /// </summary>
+    public static RegionError? Destroyed(Peer peer) => peer.IsDestroyed ? RegionError.RegionNotFound(peer.RegionId) : null;
+
     /// <summary>Only the leader serves. A request reaching a sleeping follower wakes it: if the leader died while
     /// the region slept, the follower's election timer must run for a new leader to appear.</summary>
     public static RegionError? Leader(Peer peer)
