@@ -9,11 +9,14 @@ namespace MultiRaft.Storage.Kv;
 /// <code>
 /// column family "data" (ordered user data)
 ///   'r' (0x72) + user key                               raw key space: the value of a raw put, the key verbatim
-///   't' (0x74) + memcomparable(user key) + BE(~ts)      Percolator: the value a Put wrote at its start_ts
+///   't' (0x74) + memcomparable(user key) + BE(~ts)      Percolator: the value a Put wrote at its start_ts, only
+///                                                       if longer than TxnRecordCodec.MaxShortValueBytes (255)
 /// column family "lock" (Percolator)
-///   't' (0x74) + memcomparable(user key)                the lock of an open transaction (TxnRecordCodec)
+///   't' (0x74) + memcomparable(user key)                the lock of an open transaction (TxnRecordCodec),
+///                                                       with the value of a Put of at most 255 bytes
 /// column family "write" (Percolator)
-///   't' (0x74) + memcomparable(user key) + BE(~ts)      the write record at commit_ts: kind and start_ts
+///   't' (0x74) + memcomparable(user key) + BE(~ts)      the write record at commit_ts: kind and start_ts, and
+///                                                       a Put's value of at most 255 bytes, copied from its lock
 ///                                                       (a rollback record sits at its own start_ts)
 /// column family "meta" (per-region bookkeeping)
 ///   0x00 ...                                            store-wide keys:
@@ -26,6 +29,8 @@ namespace MultiRaft.Storage.Kv;
 ///   Transactional keys are followed by a timestamp, so they need a memcomparable (escaped, prefix-free) user key
 ///   (<see cref="MemComparable"/>, <see cref="TxnKeys"/>); putting them under their own prefix keeps both
 ///   key spaces ordered and lets a region's range be cleared per prefix.
+/// - Short values live inside the lock and write records, as in TiKV: a transactional key then costs one record
+///   per column family it touches instead of two, and a read finds the value in the write record it seeks anyway.
 /// - The timestamp is stored inverted (~ts, big-endian) so that the newest version of a key sorts first.
 /// - Meta keys use big-endian region ids so that all regions' states sort by id and one prefix scan lists them.
 ///   Region state and apply state use separate prefixes because they change at very different rates.

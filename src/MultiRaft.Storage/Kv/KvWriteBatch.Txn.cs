@@ -18,16 +18,20 @@ public sealed partial class KvWriteBatch
     /// </summary>
     internal SavePoint BeginSavePoint() => new(this);
 
-    /// <summary>Stages the commit of <paramref name="txnLock"/> at <paramref name="commitTs"/>: a write record of the lock's kind, the lock gone.</summary>
+    /// <summary>
+    /// Stages the commit of <paramref name="txnLock"/> at <paramref name="commitTs"/>: a write record of the lock's
+    /// kind, carrying its short value if it has one, and the lock gone.
+    /// </summary>
     internal void CommitLock(ReadOnlySpan<byte> txnKey, TxnLock txnLock, ulong commitTs)
     {
-        PutWrite(txnKey, commitTs, (TxnWriteKind)txnLock.Kind, txnLock.StartTs);
+        PutWrite(txnKey, commitTs, (TxnWriteKind)txnLock.Kind, txnLock.StartTs, txnLock.ShortValue);
         DeleteLock(txnKey);
     }
 
     /// <summary>
     /// Stages the rollback of transaction <paramref name="startTs"/> on a key: the lock it left (if given) and that
-    /// lock's value go, and a rollback record at the start ts stays so that a late prewrite fails — unless
+    /// lock's value go (a short value goes with the lock; only a longer one is deleted from the data column family),
+    /// and a rollback record at the start ts stays so that a late prewrite fails — unless
     /// <paramref name="leaveRecord"/> is false because another transaction's record occupies that timestamp.
     /// </summary>
     internal void RollBack(ReadOnlySpan<byte> txnKey, ulong startTs, TxnLock? ownLock, bool leaveRecord)
@@ -35,14 +39,14 @@ public sealed partial class KvWriteBatch
         if (ownLock is not null)
         {
             DeleteLock(txnKey);
-            if (ownLock.Kind == MutationKind.Put)
+            if (ownLock.HasDataValue)
             {
                 DeleteTxnValue(txnKey, startTs);
             }
         }
         if (leaveRecord)
         {
-            PutWrite(txnKey, startTs, TxnWriteKind.Rollback, startTs);
+            PutWrite(txnKey, startTs, TxnWriteKind.Rollback, startTs, shortValue: null);
         }
     }
 
@@ -57,10 +61,10 @@ public sealed partial class KvWriteBatch
     internal void DeleteTxnValue(ReadOnlySpan<byte> txnKey, ulong startTs) =>
         Native.Delete(KvColumn.Data, VersionedKey(txnKey, startTs));
 
-    internal void PutWrite(ReadOnlySpan<byte> txnKey, ulong commitTs, TxnWriteKind kind, ulong startTs)
+    internal void PutWrite(ReadOnlySpan<byte> txnKey, ulong commitTs, TxnWriteKind kind, ulong startTs, byte[]? shortValue)
     {
         Span<byte> value = stackalloc byte[TxnRecordCodec.MaxWriteBytes];
-        var length = TxnRecordCodec.EncodeWrite(kind, startTs, value);
+        var length = TxnRecordCodec.EncodeWrite(kind, startTs, shortValue, value);
         Native.Put(KvColumn.Write, VersionedKey(txnKey, commitTs), value[..length]);
     }
 

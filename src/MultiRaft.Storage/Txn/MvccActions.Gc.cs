@@ -55,7 +55,7 @@ public static partial class MvccActions
                 }
             }
             batch.DeleteWrite(txnKey, write.CommitTs);
-            if (write.Kind == TxnWriteKind.Put)
+            if (write.HasDataValue)
             {
                 batch.DeleteTxnValue(txnKey, write.StartTs);
             }

@@ -13,7 +13,7 @@ public static partial class MvccActions
 {
     /// <summary>
     /// The first phase of a commit: locks every key for transaction <paramref name="startTs"/> (and stores the
-    /// values of its puts), unless someone committed a key after that ts, another transaction locks it, or this
+    /// values of its puts: a short one in the lock, a longer one in the data column family), unless someone committed a key after that ts, another transaction locks it, or this
     /// transaction was already rolled back there. A retry is harmless: keys this transaction already locked or
     /// committed are skipped.
     /// </summary>
@@ -80,8 +80,11 @@ public static partial class MvccActions
             // This transaction's lock means a retried prewrite: done.
             return existing.StartTs == startTs ? null : TxnErrors.Locked(key, existing);
         }
-        batch.PutLock(new TxnLock(key, primary, startTs, ttlMs, mutation.Kind), txnKey);
-        if (mutation.Kind == MutationKind.Put)
+        // A short value travels inside the lock (and at commit the write record); a long one goes to the data column.
+        var shortValue = mutation.Value is { } value && TxnRecordCodec.IsShort(value) ? value : null;
+        var txnLock = new TxnLock(key, primary, startTs, ttlMs, mutation.Kind) { ShortValue = shortValue };
+        batch.PutLock(txnLock, txnKey);
+        if (txnLock.HasDataValue)
         {
             batch.PutTxnValue(txnKey, startTs, mutation.Value);
         }

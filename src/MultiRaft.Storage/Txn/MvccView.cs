@@ -28,7 +28,10 @@ internal sealed class MvccView : IDisposable
     public TxnLock? Lock(byte[] userKey, byte[] txnKey) =>
         _db.Get(KvColumn.Lock, txnKey, _snapshot) is { } value ? TxnRecordCodec.DecodeLock(userKey, value) : null;
 
-    /// <summary>The value at <paramref name="readTs"/>: that of the newest Put or Delete committed at or before it.</summary>
+    /// <summary>
+    /// The value at <paramref name="readTs"/>: that of the newest Put or Delete committed at or before it, from the
+    /// write record when short, else from the data column family.
+    /// </summary>
     public byte[]? VisibleValue(ReadOnlySpan<byte> txnKey, ulong readTs)
     {
         for (_writes.Seek(TxnKeys.Versioned(txnKey, readTs)); OnVersionOf(txnKey); _writes.Next())
@@ -36,7 +39,7 @@ internal sealed class MvccView : IDisposable
             var write = Current(_writes);
             if (write.IsDataChange)
             {
-                return write.Kind == TxnWriteKind.Put ? Value(txnKey, write.StartTs) : null;
+                return write.Kind == TxnWriteKind.Put ? write.ShortValue ?? Value(txnKey, write.StartTs) : null;
             }
         }
         return null;
@@ -96,7 +99,7 @@ internal sealed class MvccView : IDisposable
         _snapshot.Dispose();
     }
 
-    /// <summary>The value a Put of transaction <paramref name="startTs"/> wrote.</summary>
+    /// <summary>The value a Put of transaction <paramref name="startTs"/> left in the data column family (not a short one).</summary>
     /// <exception cref="StorageException">It is missing although a write record names it.</exception>
     private byte[] Value(ReadOnlySpan<byte> txnKey, ulong startTs) =>
         _db.Get(KvColumn.Data, TxnKeys.Versioned(txnKey, startTs), _snapshot)

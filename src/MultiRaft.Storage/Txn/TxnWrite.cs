@@ -14,10 +14,15 @@ internal enum TxnWriteKind : byte
 
 /// <summary>
 /// One write record: transaction <see cref="StartTs"/> committed (or, for Rollback, was rolled back) at
-/// <see cref="CommitTs"/>. A rollback record sits at its own start timestamp.
+/// <see cref="CommitTs"/>. A rollback record sits at its own start timestamp. A Put's <see cref="ShortValue"/>
+/// is its value when short (see <see cref="TxnLock.ShortValue"/>); otherwise the value sits in the data column
+/// family at the start ts.
 /// </summary>
-internal readonly record struct TxnWrite(ulong CommitTs, TxnWriteKind Kind, ulong StartTs)
+internal readonly record struct TxnWrite(ulong CommitTs, TxnWriteKind Kind, ulong StartTs, byte[]? ShortValue = null)
 {
     /// <summary>Whether the record decides the key's value at its timestamp (Lock and Rollback records do not).</summary>
     public bool IsDataChange => Kind is TxnWriteKind.Put or TxnWriteKind.Delete;
+
+    /// <summary>Whether the record's value sits in the data column family (a Put without a short value).</summary>
+    public bool HasDataValue => Kind == TxnWriteKind.Put && ShortValue is null;
 }

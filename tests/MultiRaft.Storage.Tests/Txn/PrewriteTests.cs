@@ -8,7 +8,7 @@ namespace MultiRaft.Storage.Tests.Txn;
 public sealed class PrewriteTests
 {
     [Fact]
-    public void Prewrite_locks_every_key_and_stores_put_values_at_the_start_ts()
+    public void Prewrite_locks_every_key_and_keeps_a_short_put_value_in_its_lock()
     {
         using var txn = new TxnEngine();
 
@@ -21,7 +21,7 @@ public sealed class PrewriteTests
         Assert.Equal(("a", 10UL, DefaultTtlMs, MutationKind.Put), (Text(lockA.Primary), lockA.StartTs, lockA.TtlMs, lockA.Kind));
         Assert.Equal(MutationKind.Delete, read.Locks[1].Kind);
         Assert.Equal(3, txn.Dump(KvColumn.Lock).Count);
-        Assert.Single(txn.Dump(KvColumn.Data)); // only the put stores a value
+        Assert.Empty(txn.Dump(KvColumn.Data)); // the put's value is short: it sits in its lock
         Assert.Empty(txn.Dump(KvColumn.Write));
     }
 

@@ -62,14 +62,14 @@ public sealed class RollbackTests
     public void Rollback_leaves_another_transactions_lock_and_value_alone()
     {
         using var txn = new TxnEngine();
-        Assert.Empty(txn.Prewrite(5, "k", Put("k", "other")));
+        Assert.Empty(txn.Prewrite(5, "k", Put("k", Long("other"))));
 
         Assert.Empty(txn.Rollback(10, "k"));
 
         Assert.Single(txn.Dump(KvColumn.Lock));
         Assert.Single(txn.Dump(KvColumn.Data));
         Assert.Empty(txn.Commit(5, 20, "k"));
-        Assert.Equal("other", txn.Get("k", 20));
+        Assert.Equal(Long("other"), txn.Get("k", 20));
     }
 
     [Fact]

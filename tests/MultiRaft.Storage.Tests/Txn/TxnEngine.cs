@@ -29,6 +29,9 @@ internal sealed class TxnEngine : IDisposable
 
     public static TxnMutation Put(string key, string value) => new(MutationKind.Put, Bytes(key), Bytes(value));
 
+    /// <summary><paramref name="text"/> padded to one byte more than a short value: it goes to the data column family.</summary>
+    public static string Long(string text) => text.PadRight(TxnRecordCodec.MaxShortValueBytes + 1, '.');
+
     public static TxnMutation Delete(string key) => new(MutationKind.Delete, Bytes(key));
 
     public static TxnMutation LockOnly(string key) => new(MutationKind.Lock, Bytes(key));

@@ -40,7 +40,11 @@ public sealed class TxnEngineIntegrationTests(ITestOutputHelper output)
         Assert.Equal(exported.Keys, AllColumns.Sum(c => Dump(source.Engine, c).Count(InRegion)));
         Assert.Equal(15UL, target.Engine.GcSafePoint);
         Assert.Equal("b1@30", target.Get("b1", 31));
+        Assert.Equal(Long("b2@20"), target.Get("b2", 31));
+        Assert.Equal(2, Dump(target.Engine, KvColumn.Data).Count(e => e.StartsWith("74", StringComparison.Ordinal) && InRegion(e)));
         Assert.Single(target.Reader.Scan(Bytes("b"), Bytes("d"), 10, 100).Locks);
+        Assert.Empty(target.Commit(60, 70, "c2"));
+        Assert.Equal(Long("open"), target.Get("c2", 70));
     }
 
     [Fact]
@@ -140,7 +144,8 @@ public sealed class TxnEngineIntegrationTests(ITestOutputHelper output)
         }
     }
 
-    // Raw keys a1, b1, c1, e1 and transactional keys a1..e1 with two versions, a rollback, a lock and an open lock.
+    // Raw keys a1, b1, c1, e1 and transactional keys a1..e1 with two versions, a rollback, a lock and an open lock;
+    // their values are short (inside the lock and write records) but for b2's and the open lock's on c2 (in data).
     private static void FillRegionAndNeighbours(TxnEngine txn)
     {
         using (var batch = txn.Engine.NewWriteBatch())
@@ -156,9 +161,10 @@ public sealed class TxnEngineIntegrationTests(ITestOutputHelper output)
             txn.Write(10, 11, Put(key, $"{key}@10"));
             txn.Write(30, 31, Put(key, $"{key}@30"));
         }
+        txn.Write(20, 21, Put("b2", Long("b2@20")));
         Assert.Empty(txn.Rollback(40, "b1", "e1"));
         txn.Write(50, 51, LockOnly("c1"));
-        Assert.Empty(txn.Prewrite(60, "c2", Put("c2", "open"), Put("a1", "open")));
+        Assert.Empty(txn.Prewrite(60, "c2", Put("c2", Long("open")), Put("a1", "open")));
     }
 
     private static void SetRegion(KvEngine engine, RegionLocalState region)
