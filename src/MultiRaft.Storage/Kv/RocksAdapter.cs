@@ -109,15 +109,22 @@ internal sealed class RocksAdapter : IDisposable
     /// <summary>A forward cursor over [lower, upper) of one column family, positioned on its first key.</summary>
     public Cursor Iterate(KvColumn column, byte[] lower, byte[] upper, View? view = null)
     {
+        var cursor = Unpositioned(column, lower, upper, view);
+        cursor.Seek(lower);
+        return cursor;
+    }
+
+    /// <summary>A forward cursor over [lower, upper) that is on no key until its first <see cref="Cursor.Seek"/>:
+    /// for callers that always seek first, whom a seek to the start would cost a wasted skip-list search.</summary>
+    public Cursor Unpositioned(KvColumn column, byte[] lower, byte[] upper, View? view = null)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var options = new ReadOptions().SetIterateLowerBound(lower).SetIterateUpperBound(upper).SetFillCache(view is null);
         if (view is not null)
         {
             options.SetSnapshot(view.Native);
         }
-        var iterator = _db.NewIterator(Column(column), options);
-        iterator.Seek(lower);
-        return new Cursor(iterator, options);
+        return new Cursor(_db.NewIterator(Column(column), options), options);
     }
 
     /// <summary>RocksDB's estimate of the bytes [start, end) occupies on disk and in the memtables.</summary>

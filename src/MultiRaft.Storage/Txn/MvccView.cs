@@ -19,7 +19,7 @@ internal sealed class MvccView : IDisposable
     {
         _db = kv.Db;
         _snapshot = _db.TakeSnapshot();
-        _writes = _db.Iterate(KvColumn.Write, [KvKeys.TxnPrefix], [KvKeys.TxnPrefix + 1], _snapshot);
+        _writes = _db.Unpositioned(KvColumn.Write, [KvKeys.TxnPrefix], [KvKeys.TxnPrefix + 1], _snapshot);
     }
 
     /// <summary>A cursor over [lower, upper) of <paramref name="column"/> in this view.</summary>
