@@ -50,10 +50,15 @@ public sealed partial class TxnClient : IAsyncDisposable
         new(this, await _safePoints.BeginAsync(cancellation).ConfigureAwait(false));
 
     /// <summary>Work that outlives a commit call (committing secondaries); disposal waits for it.</summary>
+    /// <summary>Its failure is nobody's to report: locks it leaves are settled by the readers that meet them
+    /// (through the primary), so the outcome is observed and dropped.</summary>
     internal void RunInBackground(Task work)
     {
-        _background[work] = true;
-        work.ContinueWith(done => _background.TryRemove(done, out _), TaskScheduler.Default);
+        var settled = work.ContinueWith(static done => _ = done.Exception, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _background[settled] = true;
+        settled.ContinueWith(done => _background.TryRemove(done, out _), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public async ValueTask DisposeAsync()
@@ -62,9 +67,9 @@ public sealed partial class TxnClient : IAsyncDisposable
         {
             await Task.WhenAll(_background.Keys).WaitAsync(Options.Raw.Timeout).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is TimeoutException or TxnConflictException or KvTimeoutException or ClusterUnavailableException)
+        catch (TimeoutException)
         {
-            // Secondaries not committed here are committed by the readers that meet their locks.
+            // Work still running is abandoned; what it leaves is settled by readers.
         }
         await _safePoints.DisposeAsync().ConfigureAwait(false);
         await _raw.DisposeAsync().ConfigureAwait(false);
