@@ -60,7 +60,8 @@ public sealed partial class Transaction
         }
     }
 
-    private List<TxnMutation> Mutations() => [.. _writes.Values.OrderBy(w => w.Key, KeyOrder.Instance)];
+    /// <summary>The writes in key order, sorted once per commit (a Put or Delete drops the order).</summary>
+    private List<TxnMutation> Mutations() => _ordered ??= [.. _writes.Values.OrderBy(w => w.Key, KeyOrder.Instance)];
 
     internal byte[] PrimaryKey => Mutations()[0].Key;
 

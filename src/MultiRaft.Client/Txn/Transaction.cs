@@ -14,6 +14,7 @@ public sealed partial class Transaction : IAsyncDisposable
     private readonly TxnClient _client;
     private readonly Dictionary<byte[], TxnMutation> _writes = new(ByteArrayComparer.Instance);
     private TxnState _state = TxnState.Active;
+    private List<TxnMutation>? _ordered;
 
     internal Transaction(TxnClient client, ulong startTs)
     {
@@ -105,6 +106,7 @@ public sealed partial class Transaction : IAsyncDisposable
         _client.Raw.CheckKey(key);
         _client.Raw.CheckValue(value);
         _writes[key] = new TxnMutation(TxnMutationKind.Put, key, value);
+        _ordered = null;
     }
 
     /// <summary>Buffers a delete; nothing is sent before <see cref="CommitAsync"/>.</summary>
@@ -113,6 +115,7 @@ public sealed partial class Transaction : IAsyncDisposable
         CheckActive();
         _client.Raw.CheckKey(key);
         _writes[key] = new TxnMutation(TxnMutationKind.Delete, key);
+        _ordered = null;
     }
 
     /// <summary>Discards the buffered writes. Nothing was sent yet, so nothing needs undoing on the stores.</summary>
