@@ -16,7 +16,11 @@ public sealed class SplitTests
 
     /// <summary>Splits through the region's leader; when leadership moved meanwhile (a loaded machine), asks
     /// the new leader, as an operator would.</summary>
-    internal static async Task<SplitResponse> SplitAsync(TestCluster cluster, RegionInfo region, PeerInfo leader, params string[] keys)
+    internal static async Task<SplitResponse> SplitAsync(TestCluster cluster, RegionInfo region, PeerInfo leader, params string[] keys) =>
+        (await SplitOnLeaderAsync(cluster, region, leader, keys)).Answer;
+
+    /// <summary>The split's answer and the leader that carried it out (leadership may move before it).</summary>
+    private static async Task<(SplitResponse Answer, PeerInfo Leader)> SplitOnLeaderAsync(TestCluster cluster, RegionInfo region, PeerInfo leader, params string[] keys)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)
@@ -26,7 +30,7 @@ public sealed class SplitTests
                 new SplitRequest(new RegionContext(region.Id, region.Epoch), [.. keys.Select(B)]));
             if (answer.Error is not { Kind: RegionErrorKind.NotLeader } || DateTime.UtcNow > deadline)
             {
-                return answer;
+                return (answer, leader);
             }
             await Task.Delay(100);
             leader = answer.Error.Leader ?? (await cluster.WaitForLeaderAsync(region.StartKey.Length == 0 ? null : region.StartKey)).Leader;
@@ -44,7 +48,7 @@ public sealed class SplitTests
             await client.PutAsync(B(key), B(key.ToUpperInvariant()));
         }
 
-        var split = await SplitAsync(cluster, region, leader, "k", "n");
+        var (split, splitter) = await SplitOnLeaderAsync(cluster, region, leader, "k", "n");
         Assert.Null(split.Error);
         Assert.Equal(3, split.Regions.Length);
         Assert.Equal(["-k", "k-n", "n-"], split.Regions.Select(r => $"{Encoding.UTF8.GetString(r.StartKey)}-{Encoding.UTF8.GetString(r.EndKey)}"));
@@ -58,7 +62,7 @@ public sealed class SplitTests
         Assert.Equal(["apple", "kiwi", "mango", "nectarine", "zucchini"], all.Select(p => Encoding.UTF8.GetString(p.Key)));
 
         // The new regions' leaders start on the store that led the original.
-        await Wait.Until(() => cluster.StoreById(leader.StoreId)!.LeaderCount == 3, "the original leader's store leads all three");
+        await Wait.Until(() => cluster.StoreById(splitter.StoreId)!.LeaderCount == 3, "the original leader's store leads all three");
     }
 
     [Fact]
