@@ -168,10 +168,11 @@ public sealed partial class StoreServer : IAsyncDisposable
         _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, new TickClock(_options.TickInterval), schedule);
         var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
         var destroyer = new PeerDestroyer(_log, _kv, _peers, _logger);
+        var snapshotRanges = new SnapshotRangeGuard(_kv, _peers, snapshots, _logger);
         _batch = new RaftBatchSystem(
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
-            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, compactor, destroyer, metrics, _options.HibernateAfterTicks),
+            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, snapshotRanges, compactor, destroyer, metrics, _options.HibernateAfterTicks),
             OnFatal,
             _logger);
         foreach (var region in _kv.LoadRegionStates())
@@ -245,7 +246,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         var region = info.ToLocalState();
         foreach (var existing in _peers.All)
         {
-            if (existing.IsInitialized && Overlaps(existing.Region, region))
+            if (existing.IsInitialized && existing.Region.Overlaps(region))
             {
                 return false;
             }
@@ -259,10 +260,6 @@ public sealed partial class StoreServer : IAsyncDisposable
         peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));
         return true;
     }
-
-    private static bool Overlaps(Storage.Kv.RegionLocalState a, Storage.Kv.RegionLocalState b) =>
-        (a.EndKey.Length == 0 || a.EndKey.AsSpan().SequenceCompareTo(b.StartKey) > 0)
-        && (b.EndKey.Length == 0 || b.EndKey.AsSpan().SequenceCompareTo(a.StartKey) > 0);
 
     private async Task TickAsync(CancellationToken cancellation)
     {

@@ -25,10 +25,12 @@ public sealed class ManyRegionsTests
             region = await SplitAsync(rpc, region, batch);
             done += batch.Length;
         }
-        await Wait.Until(() => cluster.Stores.All(s => s!.RegionCount == 1000), "every store hosts 1,000 regions");
+        // Followers create their 999 new peers as they apply the splits: on a CI machine running every test
+        // project at once that has taken over 20 s.
+        await Wait.Until(() => cluster.Stores.All(s => s!.RegionCount == 1000), "every store hosts 1,000 regions", seconds: 90);
 
         await using var pd = new PdClient([cluster.Pd.Endpoint]);
-        await Wait.Until(() => pd.ScanRegionsAsync([], [], 10_000).GetAwaiter().GetResult().Length == 1000, "PD routes 1,000 regions");
+        await Wait.Until(() => pd.ScanRegionsAsync([], [], 10_000).GetAwaiter().GetResult().Length == 1000, "PD routes 1,000 regions", seconds: 60);
 
         await using var client = cluster.NewClient();
         var sample = Enumerable.Range(0, 50).Select(i => $"r{i * 20 + 1:D4}-x").ToArray();
@@ -41,7 +43,7 @@ public sealed class ManyRegionsTests
             Assert.Equal(B(key), await client.GetAsync(B(key)));
         }
         Assert.Equal(sample.Order(StringComparer.Ordinal), (await client.ScanAsync(B("r"), B("s"), 10_000)).Select(p => Encoding.UTF8.GetString(p.Key)));
-        await Wait.Until(() => cluster.Stores.All(s => s!.HibernatingCount == 1000), "all 1,000 regions sleep on every store");
+        await Wait.Until(() => cluster.Stores.All(s => s!.HibernatingCount == 1000), "all 1,000 regions sleep on every store", seconds: 60);
     }
 
     /// <summary>Splits the region at the keys (retrying while the new last region elects its leader) and returns

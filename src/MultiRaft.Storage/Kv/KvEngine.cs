@@ -154,5 +154,14 @@ public sealed class KvEngine : IDisposable
         return RegionSnapshotReader.Import(this, source, sync);
     }
 
+    /// <summary>The region a snapshot stream (see <see cref="ImportSnapshot"/>) holds, read from its header
+    /// without importing anything: a store checks it against the ranges of its other regions first.</summary>
+    /// <exception cref="InvalidDataException">The stream does not start with a valid header.</exception>
+    public RegionLocalState ReadSnapshotRegion(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return RegionSnapshotReader.ReadRegion(source, Options);
+    }
+
     public void Dispose() => _db.Dispose();
 }

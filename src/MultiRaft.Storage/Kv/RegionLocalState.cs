@@ -18,6 +18,11 @@ public sealed record RegionLocalState
     public bool Contains(ReadOnlySpan<byte> key) =>
         key.SequenceCompareTo(StartKey) >= 0 && (EndKey.Length == 0 || key.SequenceCompareTo(EndKey) < 0);
 
+    /// <summary>Whether the two ranges share a key.</summary>
+    public bool Overlaps(RegionLocalState other) =>
+        (EndKey.Length == 0 || EndKey.AsSpan().SequenceCompareTo(other.StartKey) > 0)
+        && (other.EndKey.Length == 0 || other.EndKey.AsSpan().SequenceCompareTo(StartKey) > 0);
+
     public bool Equals(RegionLocalState? other) =>
         other is not null
         && RegionId == other.RegionId

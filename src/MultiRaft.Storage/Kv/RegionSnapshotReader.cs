@@ -39,11 +39,18 @@ internal sealed class RegionSnapshotReader : IDisposable
         return summary;
     }
 
+    /// <summary>The region (range, epoch, peers) a snapshot stream holds, from its checked header alone.</summary>
+    public static RegionLocalState ReadRegion(Stream source, KvEngineOptions options)
+    {
+        using var reader = new RegionSnapshotReader(source, options);
+        reader.ReadPreamble();
+        return reader.ReadHeader().Region;
+    }
+
     public void Dispose() => ArrayPool<byte>.Shared.Return(_payload);
 
-    private RegionSnapshotSummary Stage(KvWriteBatch target, ulong gcSafePoint)
+    private void ReadPreamble()
     {
-        var batch = target.Native;
         Span<byte> preamble = stackalloc byte[RegionSnapshotFormat.Magic.Length + 1];
         ReadExactly(preamble, "the preamble");
         if (!preamble[..^1].SequenceEqual(RegionSnapshotFormat.Magic))
@@ -54,7 +61,12 @@ internal sealed class RegionSnapshotReader : IDisposable
         {
             throw Invalid($"unknown format version {preamble[^1]}");
         }
+    }
 
+    private RegionSnapshotSummary Stage(KvWriteBatch target, ulong gcSafePoint)
+    {
+        var batch = target.Native;
+        ReadPreamble();
         var (region, apply, senderSafePoint) = ReadHeader();
         if (senderSafePoint > gcSafePoint)
         {

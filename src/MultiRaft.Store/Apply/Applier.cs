@@ -197,15 +197,15 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
     private CommandResult ApplySplit(Peer peer, Entry entry, SplitCommand split)
     {
         Flush();
-        var regions = splits.Prepare(peer, split, out var error);
-        if (regions is null)
+        var prepared = splits.Prepare(peer, split, out var error);
+        if (prepared is null)
         {
             return new CommandResult(error);
         }
-        SplitExecutor.AddToBatch(_batch, regions);
+        SplitExecutor.AddToBatch(_batch, prepared);
         _applied[peer] = new ApplyState(entry.Index, entry.Term);
         Flush();
-        return new CommandResult(null, Regions: splits.Start(peer, regions));
+        return new CommandResult(null, Regions: splits.Start(peer, prepared));
     }
 
     private CommandResult ApplyWrite(WriteOp write)

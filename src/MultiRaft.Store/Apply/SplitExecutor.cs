@@ -12,36 +12,44 @@ namespace MultiRaft.Store.Apply;
 /// with the original's new range in the round's batch, then their peers. No data moves: the keys already sit
 /// in the KV engine, the new regions simply own them now. The store that led the original region campaigns
 /// for the new ones at once, so their leaders start where the load already was, and tells PD.
+/// A new region this store already knows is left as it is: a replica of it created here for its leader's
+/// snapshot (this peer caught up from a snapshot taken before the split), or its tombstone. Starting it
+/// afresh would overwrite that peer's log and vote, or bring a removed replica back.
 /// </summary>
 internal sealed class SplitExecutor(PeerFactory factory, PeerRegistry peers, EarlyMessages early, Action<RegionInfo[]> reportSplit)
 {
-    /// <summary>The updated original and the new regions, their logs written; null with the reason when the
-    /// command does not fit the region.</summary>
-    public RegionLocalState[]? Prepare(Peer parent, SplitCommand split, out RegionError? error)
+    /// <summary>The regions a split makes and those of them this store starts.</summary>
+    public sealed record Prepared(RegionLocalState[] Regions, List<RegionLocalState> StartedHere);
+
+    /// <summary>The updated original and the new regions, the logs of those that start here written; null with
+    /// the reason when the command does not fit the region.</summary>
+    public Prepared? Prepare(Peer parent, SplitCommand split, out RegionError? error)
     {
         var regions = SplitPlanner.Plan(parent.Region, split, out error);
-        if (regions is not null)
+        if (regions is null)
         {
-            factory.WriteInitialLogs(regions.Skip(1));
+            return null;
         }
-        return regions;
+        var startedHere = regions.Skip(1).Where(r => !peers.Knows(r.RegionId) && !factory.HasState(r.RegionId)).ToList();
+        factory.WriteInitialLogs(startedHere);
+        return new Prepared(regions, startedHere);
     }
 
-    public static void AddToBatch(KvWriteBatch batch, RegionLocalState[] regions)
+    public static void AddToBatch(KvWriteBatch batch, Prepared split)
     {
-        batch.SetRegionState(regions[0]);
-        foreach (var region in regions.AsSpan(1))
+        batch.SetRegionState(split.Regions[0]);
+        foreach (var region in split.StartedHere)
         {
             PeerFactory.AddInitialState(batch, region);
         }
     }
 
     /// <summary>After the batch is written: the original takes its new range, the new peers start.</summary>
-    public RegionInfo[] Start(Peer parent, RegionLocalState[] regions)
+    public RegionInfo[] Start(Peer parent, Prepared split)
     {
-        parent.Region = regions[0];
+        parent.Region = split.Regions[0];
         parent.HeartbeatDue = true;
-        foreach (var region in regions.AsSpan(1))
+        foreach (var region in split.StartedHere)
         {
             if (factory.Open(region, justSplit: true) is { } peer && peers.TryAdd(peer))
             {
@@ -53,7 +61,7 @@ internal sealed class SplitExecutor(PeerFactory factory, PeerRegistry peers, Ear
                 peer.TrySchedule();
             }
         }
-        var infos = Array.ConvertAll(regions, r => r.ToInfo());
+        var infos = Array.ConvertAll(split.Regions, r => r.ToInfo());
         if (parent.IsLeader)
         {
             reportSplit(infos);

@@ -14,7 +14,7 @@ namespace MultiRaft.Store.Batch;
 /// entry and hard state in one log batch with one fsync, send messages (those that need durability only
 /// after the fsync), apply committed entries in one KV batch, and advance the nodes.
 /// </summary>
-internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IDisposable
+internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, SnapshotRangeGuard snapshotRanges, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IDisposable
 {
     private readonly LogWriteBatch _logBatch = new();
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
@@ -31,7 +31,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                 _ticks.Add(0);
                 continue;
             }
-            _ticks.Add(peer.HandleInbox());
+            _ticks.Add(peer.HandleInbox(snapshotRanges));
             peer.UpdateLocalReads();
             if (peer.Node.HasReady)
             {
@@ -56,6 +56,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             finally
             {
                 _readies.Clear();
+                ReleaseSnapshotRanges(peers);
             }
         }
         DestroyRequested(peers);
@@ -64,6 +65,20 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             if (!peers[i].IsDestroyed)
             {
                 peers[i].UpdateHibernation(_ticks[i], hibernateAfterTicks);
+            }
+        }
+    }
+
+    /// <summary>A snapshot admitted this round is installed now (or Raft turned it down): its peer's range is
+    /// the one that counts from here on.</summary>
+    private void ReleaseSnapshotRanges(List<Peer> peers)
+    {
+        foreach (var peer in peers)
+        {
+            if (peer.HoldsSnapshotRange)
+            {
+                peer.HoldsSnapshotRange = false;
+                snapshotRanges.Release(peer);
             }
         }
     }

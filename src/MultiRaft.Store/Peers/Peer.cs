@@ -5,6 +5,7 @@ using MultiRaft.Protocol.Metadata;
 using MultiRaft.Raft;
 using MultiRaft.Storage.Kv;
 using MultiRaft.Store.Regions;
+using MultiRaft.Store.Snapshots;
 
 namespace MultiRaft.Store.Peers;
 
@@ -68,6 +69,10 @@ internal sealed partial class Peer
     /// removed while away can notice it is no longer hearing from anyone.</summary>
     public long LastLeaderContact { get; private set; } = Environment.TickCount64;
 
+    /// <summary>Set when this round admitted a snapshot (see <see cref="SnapshotRangeGuard"/>); the round
+    /// releases its range once over.</summary>
+    public bool HoldsSnapshotRange { get; set; }
+
     /// <summary>Set by <see cref="PeerInputKind.Destroy"/>: the worker destroys the peer after this round.</summary>
     public bool DestroyRequested { get; private set; }
 
@@ -127,31 +132,33 @@ internal sealed partial class Peer
     }
 
     /// <summary>Runs the inbox against the node: ticks, Raft messages, proposals and reads. Returns the number
-    /// of ticks it ran.</summary>
-    public int HandleInbox()
+    /// of ticks it ran. Snapshots are stepped only if <paramref name="snapshots"/> admits them.</summary>
+    public int HandleInbox(SnapshotRangeGuard snapshots)
     {
         ResumeIfWoken();
-        // Messages that queued up first: they arrived before now, so a leader that was slow to run counts
-        // the acknowledgements it already has before its ticks look for them.
+        // Time missed while this peer waited for a worker is caught up to the monotonic clock, so a lease is
+        // judged on real time before any read. The missed ticks passed before the queued messages are handled:
+        // a follower runs them first, or a heartbeat it acknowledges now would be followed at once by an
+        // election timeout's worth of old ticks — it would vote while the leader's lease, counted from that
+        // heartbeat, still holds. A leader runs them last: it counts the acknowledgements already queued
+        // before its ticks check for a quorum (the lease itself counts from the ticks stamped on its messages).
+        var leading = Node.Role == RaftRole.Leader;
+        var ticked = leading ? 0 : CatchUpTicks();
         _deferred.Clear();
         while (_inbox.TryDequeue(out var input))
         {
             if (input.Kind == PeerInputKind.RaftMessage)
             {
-                StepMessage(input);
+                StepMessage(input, snapshots);
             }
             else
             {
                 _deferred.Add(input);
             }
         }
-        // Then time, caught up to the monotonic clock, so a lease is judged on real time before any read.
-        var now = _clock.Now;
-        var ticked = _hibernating ? 0 : (int)Math.Min(now - _tickSeen, int.MaxValue);
-        _tickSeen = now;
-        for (var ticks = ticked; ticks > 0; ticks--)
+        if (leading)
         {
-            Node.Tick();
+            ticked = CatchUpTicks();
         }
         List<ReadWaiter>? reads = null;
         foreach (var input in _deferred)
@@ -198,11 +205,31 @@ internal sealed partial class Peer
         || (Node.Progress.TryGetValue(peerId, out var progress) && progress.State != Raft.Tracker.ProgressState.Snapshot
             && progress.Match + PeerHealth.PendingAfterEntries >= Node.LastIndex);
 
-    private void StepMessage(PeerInput input)
+    private int CatchUpTicks()
+    {
+        var now = _clock.Now;
+        var ticked = _hibernating ? 0 : (int)Math.Min(now - _tickSeen, int.MaxValue);
+        _tickSeen = now;
+        for (var ticks = ticked; ticks > 0; ticks--)
+        {
+            Node.Tick();
+        }
+        return ticked;
+    }
+
+    private void StepMessage(PeerInput input, SnapshotRangeGuard snapshots)
     {
         if (input.Message!.Type is MessageType.Append or MessageType.Heartbeat or MessageType.InstallSnapshot)
         {
             LastLeaderContact = Environment.TickCount64;
+        }
+        if (input.Message.Snapshot is { } snapshot && input.Message.Type == MessageType.InstallSnapshot)
+        {
+            if (!snapshots.TryAdmit(this, snapshot))
+            {
+                return;
+            }
+            HoldsSnapshotRange = true;
         }
         Node.Step(input.Message);
         if (input.Hibernate)

@@ -83,6 +83,9 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
         log.Sync();
     }
 
+    /// <summary>Whether the KV engine holds a record of the region: it was hosted here (it may be a tombstone).</summary>
+    public bool HasState(ulong regionId) => kv.GetRegionState(regionId) is not null;
+
     /// <summary>A new region's KV records: the region, applied up to <see cref="InitialIndex"/>.</summary>
     public static void AddInitialState(KvWriteBatch batch, RegionLocalState region)
     {

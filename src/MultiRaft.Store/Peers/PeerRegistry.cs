@@ -13,6 +13,9 @@ internal sealed class PeerRegistry
 
     public Peer? Find(ulong regionId) => _peers.TryGetValue(regionId, out var peer) && !peer.IsDestroyed ? peer : null;
 
+    /// <summary>Whether a peer of the region is here, destroyed or not (one being destroyed stays until its data is gone).</summary>
+    public bool Knows(ulong regionId) => _peers.ContainsKey(regionId);
+
     public bool TryAdd(Peer peer) => _peers.TryAdd(peer.RegionId, peer);
 
     public void Remove(ulong regionId) => _peers.TryRemove(regionId, out _);
