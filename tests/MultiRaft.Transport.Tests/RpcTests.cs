@@ -53,6 +53,30 @@ public class RpcTests
     }
 
     [Fact]
+    public async Task A_client_disposed_while_answers_stream_in_closes_cleanly()
+    {
+        await using var server = Server(Handlers());
+        for (var round = 0; round < 200; round++)
+        {
+            var client = await RpcClient.ConnectAsync(ClientOptions, TcpConnector.To(server.LocalEndPoint), 9, default);
+            var calls = Enumerable.Range(0, 500).Select(i => client.CallAsync("echo", new byte[i % 64 + 1], TimeSpan.FromSeconds(30))).ToList();
+            await Task.WhenAny(calls);
+            await client.DisposeAsync(); // Must not throw, whatever the read loop was doing.
+            foreach (var call in calls)
+            {
+                try
+                {
+                    await call;
+                }
+                catch (RpcConnectionException)
+                {
+                    // Calls still in flight fail as connection errors.
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Failures_come_back_typed()
     {
         await using var server = Server(Handlers());

@@ -16,6 +16,7 @@ public sealed class FrameChannel : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly int _maxFrameBytes;
+    private bool _disposed;
 
     private const int ReadSegmentBytes = 64 * 1024;
 
@@ -86,6 +87,11 @@ public sealed class FrameChannel : IAsyncDisposable
         {
             return e.Message;
         }
+        catch (InvalidOperationException) when (Volatile.Read(ref _disposed))
+        {
+            // Disposed while the loop was between reads: the next read finds the reader completed.
+            return null;
+        }
     }
 
     /// <summary>
@@ -140,6 +146,7 @@ public sealed class FrameChannel : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Volatile.Write(ref _disposed, true);
         await _reader.CompleteAsync().ConfigureAwait(false);
         try
         {

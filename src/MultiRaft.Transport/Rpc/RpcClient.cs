@@ -12,6 +12,8 @@ namespace MultiRaft.Transport.Rpc;
 /// </summary>
 public sealed class RpcClient : IAsyncDisposable
 {
+    private static readonly TimeSpan ReaderStopWait = TimeSpan.FromSeconds(2);
+
     private readonly FrameChannel _channel;
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<byte[]>> _pending = new();
     private readonly CoalescingFrameWriter _writer;
@@ -139,6 +141,9 @@ public sealed class RpcClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        // Cancelled, the read loop ends at its next read; the channel may return its buffers only after that.
+        // Should a read ignore cancellation, closing the connection ends it.
+        await Task.WhenAny(_reader, Task.Delay(ReaderStopWait)).ConfigureAwait(false);
         await _channel.DisposeAsync().ConfigureAwait(false);
         await _reader.ConfigureAwait(false);
         _stop.Dispose();
