@@ -235,7 +235,9 @@ public sealed partial class StoreServer : IAsyncDisposable
     /// <summary>
     /// A leader is replicating to a peer of ours we do not host: if its region overlaps none of ours, it is a
     /// replica being added here, and an empty peer is created for the leader's snapshot to fill. If it does
-    /// overlap, a split we have not applied yet will create it.
+    /// overlap, a split we have not applied yet will create it. A message for a replica this store removed
+    /// (its tombstone is at least as new as the sender's membership) comes from a leader that has not heard of
+    /// the removal: it must not bring the replica back.
     /// </summary>
     private bool TryCreateReplica(RaftEnvelope envelope)
     {
@@ -244,6 +246,10 @@ public sealed partial class StoreServer : IAsyncDisposable
             return false;
         }
         var region = info.ToLocalState();
+        if (_kv.GetRegionState(region.RegionId) is { Tombstone: true } removed && region.Epoch.ConfVersion <= removed.Epoch.ConfVersion)
+        {
+            return false;
+        }
         foreach (var existing in _peers.All)
         {
             if (existing.IsInitialized && existing.Region.Overlaps(region))
