@@ -16,6 +16,8 @@ internal enum RecordKind : byte
     Compact = 4,
     /// <summary>The region is gone from this store.</summary>
     Tombstone = 5,
+    /// <summary>Entries and hard states of many regions, as parts of one record (see <see cref="LogRecord"/>).</summary>
+    Group = 6,
 }
 
 /// <summary>
@@ -23,43 +25,93 @@ internal enum RecordKind : byte
 /// <c>[crc32 of everything after it: 4][kind: 1][region: 8][body]</c>. The checksum is ours rather than
 /// FasterLog's so that recovery can tell a damaged record from a good one and cut the log there.
 /// Entries body: <c>[first index: 8][count: 4]</c> then per entry <c>[term: 8][type: 1][length: 4][data]</c>.
+/// HardState body: <c>[term: 8][vote: 8][commit: 8]</c>.
+/// Group (region 0) body: <c>[parts: 4]</c> then per part <c>[kind: 1][region: 8][body length: 4][body]</c>,
+/// each part an Entries or HardState body of its region: a write batch of many regions is a few records, not
+/// one per region. Entry offsets count from the start of the record, whatever part holds them.
 /// </summary>
 internal static class LogRecord
 {
     public const int HeaderBytes = 4 + 1 + 8;
     public const int EntriesPrefixBytes = 8 + 4;
     public const int EntryHeaderBytes = 8 + 1 + 4;
+    public const int HardStateBytes = 24;
+    public const int PartHeaderBytes = 1 + 8 + 4;
+
+    /// <summary>Where a group record's first part starts.</summary>
+    public const int GroupPartsStart = HeaderBytes + 4;
 
     public static int EntrySize(in Entry entry) => EntryHeaderBytes + entry.Data.Length;
 
-    /// <summary>Writes an entries record for <paramref name="entries"/>; returns its length. Each entry's
-    /// offset inside the record goes to <paramref name="offsets"/>.</summary>
-    public static int WriteEntries(Span<byte> into, ulong region, ReadOnlySpan<Entry> entries, Span<int> offsets)
+    /// <summary>Writes an Entries part for <paramref name="entries"/> at <paramref name="at"/> in a group record;
+    /// returns where it ends. Each entry's offset in the record goes to <paramref name="offsets"/>.</summary>
+    public static int WriteEntriesPart(Span<byte> record, int at, ulong region, ReadOnlySpan<Entry> entries, Span<int> offsets)
     {
-        var offset = WriteHeader(into, RecordKind.Entries, region);
-        BinaryPrimitives.WriteUInt64LittleEndian(into[offset..], entries[0].Index);
-        BinaryPrimitives.WriteInt32LittleEndian(into[(offset + 8)..], entries.Length);
-        offset += EntriesPrefixBytes;
+        var body = at + PartHeaderBytes;
+        BinaryPrimitives.WriteUInt64LittleEndian(record[body..], entries[0].Index);
+        BinaryPrimitives.WriteInt32LittleEndian(record[(body + 8)..], entries.Length);
+        var offset = body + EntriesPrefixBytes;
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var entry = ref entries[i];
             offsets[i] = offset;
-            BinaryPrimitives.WriteUInt64LittleEndian(into[offset..], entry.Term);
-            into[offset + 8] = (byte)entry.Type;
-            BinaryPrimitives.WriteInt32LittleEndian(into[(offset + 9)..], entry.Data.Length);
-            entry.Data.Span.CopyTo(into[(offset + EntryHeaderBytes)..]);
+            BinaryPrimitives.WriteUInt64LittleEndian(record[offset..], entry.Term);
+            record[offset + 8] = (byte)entry.Type;
+            BinaryPrimitives.WriteInt32LittleEndian(record[(offset + 9)..], entry.Data.Length);
+            entry.Data.Span.CopyTo(record[(offset + EntryHeaderBytes)..]);
             offset += EntrySize(entry);
         }
-        return Seal(into, offset);
+        WritePartHeader(record, at, RecordKind.Entries, region, offset - body);
+        return offset;
     }
 
-    public static int WriteHardState(Span<byte> into, ulong region, HardState state)
+    /// <summary>Writes a HardState part at <paramref name="at"/> in a group record; returns where it ends.</summary>
+    public static int WriteHardStatePart(Span<byte> record, int at, ulong region, HardState state)
     {
-        var offset = WriteHeader(into, RecordKind.HardState, region);
-        BinaryPrimitives.WriteUInt64LittleEndian(into[offset..], state.Term);
-        BinaryPrimitives.WriteUInt64LittleEndian(into[(offset + 8)..], state.Vote);
-        BinaryPrimitives.WriteUInt64LittleEndian(into[(offset + 16)..], state.Commit);
-        return Seal(into, offset + 24);
+        var body = at + PartHeaderBytes;
+        BinaryPrimitives.WriteUInt64LittleEndian(record[body..], state.Term);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[(body + 8)..], state.Vote);
+        BinaryPrimitives.WriteUInt64LittleEndian(record[(body + 16)..], state.Commit);
+        WritePartHeader(record, at, RecordKind.HardState, region, HardStateBytes);
+        return body + HardStateBytes;
+    }
+
+    /// <summary>Finishes a group record of <paramref name="parts"/> parts written up to <paramref name="length"/>.</summary>
+    public static int SealGroup(Span<byte> record, int length, int parts)
+    {
+        WriteHeader(record, RecordKind.Group, 0);
+        BinaryPrimitives.WriteInt32LittleEndian(record[HeaderBytes..], parts);
+        return Seal(record, length);
+    }
+
+    /// <summary>The number of parts of a checked group record.</summary>
+    public static int GroupParts(ReadOnlySpan<byte> record) =>
+        record.Length >= GroupPartsStart ? BinaryPrimitives.ReadInt32LittleEndian(record[HeaderBytes..]) : throw new StorageException("a group record without its part count");
+
+    /// <summary>Reads the part at <paramref name="at"/> of a checked group record and moves past it.</summary>
+    public static (RecordKind Kind, ulong Region, int BodyStart, int BodyEnd) ReadPart(ReadOnlySpan<byte> record, ref int at)
+    {
+        if (at + PartHeaderBytes > record.Length)
+        {
+            throw new StorageException($"a group part at {at} overruns its record");
+        }
+        var kind = (RecordKind)record[at];
+        var region = BinaryPrimitives.ReadUInt64LittleEndian(record[(at + 1)..]);
+        var length = BinaryPrimitives.ReadInt32LittleEndian(record[(at + 9)..]);
+        var body = at + PartHeaderBytes;
+        if (kind is not (RecordKind.Entries or RecordKind.HardState) || length < 0 || body + length > record.Length)
+        {
+            throw new StorageException($"a group part at {at} is malformed");
+        }
+        at = body + length;
+        return (kind, region, body, at);
+    }
+
+    private static void WritePartHeader(Span<byte> record, int at, RecordKind kind, ulong region, int bodyLength)
+    {
+        record[at] = (byte)kind;
+        BinaryPrimitives.WriteUInt64LittleEndian(record[(at + 1)..], region);
+        BinaryPrimitives.WriteInt32LittleEndian(record[(at + 9)..], bodyLength);
     }
 
     public static int BaseSize(SnapshotMetadata meta) => HeaderBytes + 32 + ConfStateCodec.Size(meta.ConfState);
@@ -97,7 +149,7 @@ internal static class LogRecord
         }
         kind = (RecordKind)record[4];
         region = BinaryPrimitives.ReadUInt64LittleEndian(record[5..]);
-        return kind is >= RecordKind.Entries and <= RecordKind.Tombstone;
+        return kind is >= RecordKind.Entries and <= RecordKind.Group;
     }
 
     public static ReadOnlySpan<byte> Body(ReadOnlySpan<byte> record) => record[HeaderBytes..];

@@ -67,14 +67,13 @@ public sealed partial class RaftLogEngine
         }
         var hadHardState = log.HardStateAddress >= 0;
         WriteBase(log, log.Offset, log.OffsetTerm, log.Snapshot);
-        if (entries.Count > 0)
-        {
-            AppendEntries(log, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(entries), cache: false);
-        }
+        _groups.Begin(cache: false);
+        _groups.AddEntries(log, entries.ToArray());
         if (hadHardState)
         {
-            WriteHardState(log, log.HardState);
+            _groups.AddHardState(log, log.HardState);
         }
+        _groups.Flush();
     }
 
     private void CommitAndWait()

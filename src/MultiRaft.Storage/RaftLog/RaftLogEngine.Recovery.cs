@@ -85,28 +85,23 @@ public sealed partial class RaftLogEngine
         {
             return false;
         }
-        var body = LogRecord.Body(record);
         try
         {
-            switch (kind)
+            if (kind != RecordKind.Group)
             {
-                case RecordKind.Entries:
-                    ReplayEntries(Region(regionId), record, address, entries, locations);
-                    break;
-                case RecordKind.HardState:
-                    Region(regionId).SetHardState(LogRecord.ReadHardState(body), address);
-                    break;
-                case RecordKind.Base:
-                    var (offset, offsetTerm, snapshot) = LogRecord.ReadBase(body);
-                    Region(regionId).Rebase(offset, offsetTerm, snapshot, address);
-                    break;
-                case RecordKind.Compact:
-                    var (compactTo, term) = LogRecord.ReadCompact(body);
-                    Region(regionId).Compact(compactTo, term, address);
-                    break;
-                case RecordKind.Tombstone:
-                    _regions.Remove(regionId);
-                    break;
+                ReplayPart(kind, regionId, record, LogRecord.HeaderBytes, address, entries, locations);
+                return true;
+            }
+            var parts = LogRecord.GroupParts(record);
+            var at = LogRecord.GroupPartsStart;
+            for (var i = 0; i < parts; i++)
+            {
+                var (partKind, partRegion, bodyStart, bodyEnd) = LogRecord.ReadPart(record, ref at);
+                ReplayPart(partKind, partRegion, record[..bodyEnd], bodyStart, address, entries, locations);
+            }
+            if (parts <= 0 || at != record.Length)
+            {
+                throw new StorageException($"the group record at {address} does not hold exactly its {parts} parts");
             }
         }
         catch (Exception e) when (e is StorageException or ArgumentOutOfRangeException or IndexOutOfRangeException)
@@ -117,16 +112,43 @@ public sealed partial class RaftLogEngine
         return true;
     }
 
-    private static void ReplayEntries(RegionLog region, ReadOnlySpan<byte> record, long address, List<Entry> entries, List<EntryLocation> locations)
+    /// <summary>Applies one record, or one part of a group record, whose body starts at <paramref name="bodyStart"/>
+    /// and runs to the end of <paramref name="record"/>.</summary>
+    private void ReplayPart(RecordKind kind, ulong regionId, ReadOnlySpan<byte> record, int bodyStart, long address, List<Entry> entries, List<EntryLocation> locations)
     {
-        var (first, count) = LogRecord.ReadEntriesPrefix(LogRecord.Body(record));
+        var body = record[bodyStart..];
+        switch (kind)
+        {
+            case RecordKind.Entries:
+                ReplayEntries(Region(regionId), record, bodyStart, address, entries, locations);
+                break;
+            case RecordKind.HardState:
+                Region(regionId).SetHardState(LogRecord.ReadHardState(body), address);
+                break;
+            case RecordKind.Base:
+                var (offset, offsetTerm, snapshot) = LogRecord.ReadBase(body);
+                Region(regionId).Rebase(offset, offsetTerm, snapshot, address);
+                break;
+            case RecordKind.Compact:
+                var (compactTo, term) = LogRecord.ReadCompact(body);
+                Region(regionId).Compact(compactTo, term, address);
+                break;
+            case RecordKind.Tombstone:
+                _regions.Remove(regionId);
+                break;
+        }
+    }
+
+    private static void ReplayEntries(RegionLog region, ReadOnlySpan<byte> record, int bodyStart, long address, List<Entry> entries, List<EntryLocation> locations)
+    {
+        var (first, count) = LogRecord.ReadEntriesPrefix(record[bodyStart..]);
         if (count <= 0)
         {
             throw new StorageException($"region {region.Id}: empty entries record at {address}");
         }
         entries.Clear();
         locations.Clear();
-        var offset = LogRecord.HeaderBytes + LogRecord.EntriesPrefixBytes;
+        var offset = bodyStart + LogRecord.EntriesPrefixBytes;
         for (var i = 0; i < count; i++)
         {
             var index = first + (ulong)i;
@@ -136,6 +158,10 @@ public sealed partial class RaftLogEngine
             entries.Add(new Entry(term, index, type, ReadOnlyMemory<byte>.Empty));
             locations.Add(new EntryLocation(address, offset, size, term, type));
             offset += size;
+        }
+        if (offset != record.Length)
+        {
+            throw new StorageException($"region {region.Id}: the entries at {address} do not fill their part");
         }
         // A gap means these entries belong to a region whose earlier records a purge truncated after
         // rewriting it further on: the rewrite (a Base record, later in the log) re-establishes it, so these

@@ -26,8 +26,7 @@ public sealed partial class RaftLogEngine : IDisposable
     private readonly Lock _gate = new();
     private readonly CutoffRanges _cutoffs;
     private byte[] _scratch = new byte[64 * 1024];
-    private EntryLocation[] _locationScratch = new EntryLocation[256];
-    private int[] _offsetScratch = new int[256];
+    private readonly GroupRecordWriter _groups;
     private bool _disposed;
 
     private RaftLogEngine(RaftLogEngineOptions options)
@@ -68,6 +67,7 @@ public sealed partial class RaftLogEngine : IDisposable
             FastCommitMode = options.FastCommit,
         };
         _log = new FasterLog(_settings);
+        _groups = new GroupRecordWriter(_log, options.MaxRecordBytes);
         if (hadCommits && _log.TailAddress <= _log.BeginAddress && _log.CommittedUntilAddress <= _log.BeginAddress)
         {
             // FasterLog opens an empty log when it cannot use the commit metadata; that would look like a
@@ -124,14 +124,16 @@ public sealed partial class RaftLogEngine : IDisposable
             {
                 WriteBase(Region(region), snapshot.Index, snapshot.Term, snapshot);
             }
+            _groups.Begin(cache: true);
             foreach (var (region, entries) in batch.Entries)
             {
-                AppendEntries(Region(region), entries, cache: true);
+                _groups.AddEntries(Region(region), entries);
             }
             foreach (var (region, state) in batch.HardStates)
             {
-                WriteHardState(Region(region), state);
+                _groups.AddHardState(Region(region), state);
             }
+            _groups.Flush();
             var durable = _log.CommittedUntilAddress;
             foreach (var (region, _) in batch.Entries)
             {
@@ -251,45 +253,6 @@ public sealed partial class RaftLogEngine : IDisposable
                 throw new ArgumentException($"region {region}: snapshot metadata is too large for one log page");
             }
         }
-    }
-
-    /// <summary>Writes entries as records of at most half a page each (a record must fit in one page).</summary>
-    private void AppendEntries(RegionLog region, ReadOnlySpan<Entry> entries, bool cache)
-    {
-        while (!entries.IsEmpty)
-        {
-            var length = LogRecord.HeaderBytes + LogRecord.EntriesPrefixBytes;
-            var count = 0;
-            while (count < entries.Length && (count == 0 || length + LogRecord.EntrySize(entries[count]) <= _options.MaxRecordBytes))
-            {
-                length += LogRecord.EntrySize(entries[count]);
-                count++;
-            }
-            var chunk = entries[..count];
-            var record = Scratch(length);
-            if (_offsetScratch.Length < count)
-            {
-                _offsetScratch = new int[Math.Max(count, _offsetScratch.Length * 2)];
-                _locationScratch = new EntryLocation[_offsetScratch.Length];
-            }
-            var written = LogRecord.WriteEntries(record, region.Id, chunk, _offsetScratch);
-            var address = _log.Enqueue(record.AsSpan(0, written));
-            for (var i = 0; i < count; i++)
-            {
-                _locationScratch[i] = new EntryLocation(address, _offsetScratch[i], LogRecord.EntrySize(chunk[i]), chunk[i].Term, chunk[i].Type);
-            }
-            if (!region.AppendEntries(chunk, _locationScratch.AsSpan(0, count), cache))
-            {
-                throw new InvalidOperationException($"region {region.Id}: entries from {chunk[0].Index} leave a gap after last index {region.LastIndex}");
-            }
-            entries = entries[count..];
-        }
-    }
-
-    private void WriteHardState(RegionLog region, HardState state)
-    {
-        var record = Scratch(LogRecord.HeaderBytes + 24);
-        region.SetHardState(state, _log.Enqueue(record.AsSpan(0, LogRecord.WriteHardState(record, region.Id, state))));
     }
 
     private void WriteBase(RegionLog region, ulong offset, ulong offsetTerm, SnapshotMetadata snapshot)

@@ -127,6 +127,31 @@ public class RaftLogEngineTests
     }
 
     [Fact]
+    public void A_batch_of_many_regions_larger_than_a_record_spans_several_records_and_reads_back()
+    {
+        using var fx = new LogEngineFixture();
+        // 300 regions, 3 entries of 200 bytes and a hard state each: about 200 KiB, against 32 KiB records.
+        var batch = new LogWriteBatch();
+        var written = new Dictionary<ulong, Entry[]>();
+        for (ulong region = 1; region <= 300; region++)
+        {
+            written[region] = MakeEntries(1, 3, term: 2, size: 200, tag: $"r{region}-");
+            batch.AddEntries(region, written[region]);
+            batch.SetHardState(region, new HardState(2, region, 3));
+        }
+        fx.Engine.Write(batch);
+        fx.Engine.Sync();
+
+        fx.Reopen(); // Nothing cached: every entry is read from its record.
+
+        foreach (var (region, entries) in written)
+        {
+            AssertSame(entries, fx.Read(region, 1, 4));
+            Assert.Equal(new HardState(2, region, 3), fx.Engine.HardState(region));
+        }
+    }
+
+    [Fact]
     public void Empty_entries_round_trip()
     {
         using var fx = new LogEngineFixture();
