@@ -6,7 +6,7 @@ namespace MultiRaft.Benchmarks;
 
 /// <summary>
 /// The shared Raft log: appending 128-byte entries of 1, 100 or 10,000 interleaved regions, 256 entries per
-/// write batch and one sync (fsync) per batch. One operation is one entry made durable. Between iterations
+/// write batch and one sync (fsync) per batch (or none, for the CPU cost alone). One operation is one entry made durable. Between iterations
 /// (untimed) every region compacts and the log is purged, so the disk stays small. An iteration cleanup makes
 /// BenchmarkDotNet run one invocation per iteration, so each invocation writes 64 batches: with one batch,
 /// every measured sync was the first after a purge (which moves the log's begin address and so also writes
@@ -31,6 +31,10 @@ public class LogAppendBenchmarks
 
     [Params(false, true)]
     public bool FastCommit { get; set; }
+
+    /// <summary>False measures what a write costs the CPU alone: syncs are slow and vary from run to run.</summary>
+    [Params(true, false)]
+    public bool Sync { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -78,7 +82,10 @@ public class LogAppendBenchmarks
             }
         }
         _engine.Write(_batch);
-        _engine.Sync();
+        if (Sync)
+        {
+            _engine.Sync();
+        }
     }
 
     [IterationCleanup]
