@@ -24,23 +24,23 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
     {
         _ticks.Clear();
         metrics.Round(peers.Count);
-        foreach (var peer in peers)
+        try
         {
-            if (peer.IsDestroyed)
+            foreach (var peer in peers)
             {
-                _ticks.Add(0);
-                continue;
+                if (peer.IsDestroyed)
+                {
+                    _ticks.Add(0);
+                    continue;
+                }
+                _ticks.Add(peer.HandleInbox(snapshotRanges));
+                peer.UpdateLocalReads();
+                if (peer.Node.HasReady)
+                {
+                    _readies.Add((peer, peer.Node.GetReady()));
+                }
             }
-            _ticks.Add(peer.HandleInbox(snapshotRanges));
-            peer.UpdateLocalReads();
-            if (peer.Node.HasReady)
-            {
-                _readies.Add((peer, peer.Node.GetReady()));
-            }
-        }
-        if (_readies.Count > 0)
-        {
-            try
+            if (_readies.Count > 0)
             {
                 Persist();
                 Apply();
@@ -53,11 +53,12 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                 }
                 compactor.Compact(_readies);
             }
-            finally
-            {
-                _readies.Clear();
-                ReleaseSnapshotRanges(peers);
-            }
+        }
+        finally
+        {
+            _readies.Clear();
+            // Also when Raft turned a snapshot down without any output this round.
+            ReleaseSnapshotRanges(peers);
         }
         DestroyRequested(peers);
         for (var i = 0; i < peers.Count; i++)
