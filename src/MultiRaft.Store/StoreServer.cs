@@ -232,37 +232,14 @@ public sealed partial class StoreServer : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// A leader is replicating to a peer of ours we do not host: if its region overlaps none of ours, it is a
-    /// replica being added here, and an empty peer is created for the leader's snapshot to fill. If it does
-    /// overlap, a split we have not applied yet will create it. A message for a replica this store removed
-    /// (its tombstone is at least as new as the sender's membership) comes from a leader that has not heard of
-    /// the removal: it must not bring the replica back.
-    /// </summary>
+    /// <summary>A leader replicates to a peer of ours we do not host: see <see cref="PeerFactory.OpenForLeader"/>.</summary>
     private bool TryCreateReplica(RaftEnvelope envelope)
     {
-        if (envelope.Region is not { } info || info.PeerById(envelope.Message.To) is not { } target || target.StoreId != StoreId)
+        if (_factory!.OpenForLeader(envelope.Region, envelope.Message.To, _peers) is not { } peer || !_peers.TryAdd(peer))
         {
             return false;
         }
-        var region = info.ToLocalState();
-        if (_kv.GetRegionState(region.RegionId) is { Tombstone: true } removed && region.Epoch.ConfVersion <= removed.Epoch.ConfVersion)
-        {
-            return false;
-        }
-        foreach (var existing in _peers.All)
-        {
-            if (existing.IsInitialized && existing.Region.Overlaps(region))
-            {
-                return false;
-            }
-        }
-        var peer = _factory!.OpenUninitialized(region, target.Id);
-        if (!_peers.TryAdd(peer))
-        {
-            return false;
-        }
-        _logger.LogInformation("region {Region}: creating replica {Peer} for the leader's snapshot", region.RegionId, target.Id);
+        _logger.LogInformation("region {Region}: creating replica {Peer} for the leader's snapshot", peer.RegionId, peer.PeerId);
         peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));
         return true;
     }

@@ -1,3 +1,4 @@
+using MultiRaft.Protocol.Metadata;
 using MultiRaft.Raft;
 using MultiRaft.Storage.Kv;
 using MultiRaft.Storage.RaftLog;
@@ -37,6 +38,35 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             QuietOnStart = !justSplit,
         });
         return new Peer(region, self.Id, node, applied, clock, schedule);
+    }
+
+    /// <summary>
+    /// A leader sent <paramref name="region"/> (its view) to peer <paramref name="peerId"/>, which this store does
+    /// not host: if the region overlaps none of the store's initialized regions, it is a replica being added
+    /// here, and an empty peer is returned for the leader's snapshot to fill. Null when it overlaps (a split not
+    /// applied here yet will create it), when the peer is not ours, or when the store removed that replica and
+    /// its tombstone is at least as new as the sender's membership: the sender has not heard of the removal,
+    /// and must not bring the replica back.
+    /// </summary>
+    public Peer? OpenForLeader(RegionInfo? region, ulong peerId, PeerRegistry peers)
+    {
+        if (region?.PeerById(peerId) is not { } target || target.StoreId != storeId)
+        {
+            return null;
+        }
+        var incoming = region.ToLocalState();
+        if (kv.GetRegionState(incoming.RegionId) is { Tombstone: true } removed && incoming.Epoch.ConfVersion <= removed.Epoch.ConfVersion)
+        {
+            return null;
+        }
+        foreach (var existing in peers.All)
+        {
+            if (existing.IsInitialized && existing.Region.Overlaps(incoming))
+            {
+                return null;
+            }
+        }
+        return OpenUninitialized(incoming, peerId);
     }
 
     /// <summary>
