@@ -1,4 +1,5 @@
 using MultiRaft.Raft;
+using MultiRaft.Store.Peers;
 using static MultiRaft.Store.Tests.LocalStoreParts;
 
 namespace MultiRaft.Store.Tests;
@@ -7,7 +8,8 @@ namespace MultiRaft.Store.Tests;
 /// A peer that waited long for a worker catches up the ticks it missed. Those ticks passed before the
 /// messages that queued meanwhile: a follower that acknowledges a leader's heartbeat must not then count an
 /// election timeout of old ticks and campaign at once — the leader's lease, counted from that heartbeat,
-/// relies on its voters waiting an election timeout after it.
+/// relies on its voters waiting an election timeout after it. A leader deposed by a queued message owes the new
+/// leader the same.
 /// </summary>
 public sealed class MissedTicksTests : IDisposable
 {
@@ -23,7 +25,7 @@ public sealed class MissedTicksTests : IDisposable
         Assert.Equal(RaftRole.Follower, follower.Node.Role);
 
         await Task.Delay(TimeSpan.FromMilliseconds(200)); // 100 ticks missed: five times the longest election timeout.
-        follower.Post(new Peers.PeerInput(Peers.PeerInputKind.RaftMessage, new Message
+        follower.Post(new PeerInput(PeerInputKind.RaftMessage, new Message
         {
             Type = MessageType.Heartbeat,
             From = leader,
@@ -34,6 +36,32 @@ public sealed class MissedTicksTests : IDisposable
 
         Assert.Equal(RaftRole.Follower, follower.Node.Role);
         Assert.Equal(leader, follower.Node.LeaderId);
+    }
+
+    [Fact]
+    public async Task A_leader_deposed_by_a_message_that_waited_does_not_count_its_missed_ticks_after_it()
+    {
+        var region = Region(1, "", "", 10);
+        var peer = _store.Hosted(region, justSplit: true);
+        ulong self = region.Peers[0].Id, other = region.Peers[1].Id, third = region.Peers[2].Id;
+        peer.Post(new PeerInput(PeerInputKind.Campaign));
+        peer.HandleInbox(_store.Guard);
+        var campaignTerm = peer.Node.Term + 1;
+        Step(peer, new Message { Type = MessageType.RequestPreVoteResponse, From = other, To = self, Term = campaignTerm });
+        Step(peer, new Message { Type = MessageType.RequestVoteResponse, From = other, To = self, Term = campaignTerm });
+        Assert.Equal(RaftRole.Leader, peer.Node.Role);
+
+        await Task.Delay(TimeSpan.FromMilliseconds(200)); // 100 ticks missed.
+        Step(peer, new Message { Type = MessageType.Heartbeat, From = third, To = self, Term = campaignTerm + 1 });
+
+        Assert.Equal(RaftRole.Follower, peer.Node.Role);
+        Assert.Equal(third, peer.Node.LeaderId);
+    }
+
+    private void Step(Peer peer, Message message)
+    {
+        peer.Post(new PeerInput(PeerInputKind.RaftMessage, message));
+        peer.HandleInbox(_store.Guard);
     }
 
     public void Dispose() => _store.Dispose();

@@ -142,6 +142,8 @@ internal sealed partial class Peer
         // election timeout's worth of old ticks — it would vote while the leader's lease, counted from that
         // heartbeat, still holds. A leader runs them last: it counts the acknowledgements already queued
         // before its ticks check for a quorum (the lease itself counts from the ticks stamped on its messages).
+        // A leader that a queued message deposed drops them instead: counted after that message, they would cut
+        // short the election timeout it now owes the new leader (a later election is only slower).
         var leading = Node.Role == RaftRole.Leader;
         var ticked = leading ? 0 : CatchUpTicks();
         _deferred.Clear();
@@ -158,7 +160,7 @@ internal sealed partial class Peer
         }
         if (leading)
         {
-            ticked = CatchUpTicks();
+            ticked = CatchUpTicks(run: Node.Role == RaftRole.Leader);
         }
         List<ReadWaiter>? reads = null;
         foreach (var input in _deferred)
@@ -205,10 +207,12 @@ internal sealed partial class Peer
         || (Node.Progress.TryGetValue(peerId, out var progress) && progress.State != Raft.Tracker.ProgressState.Snapshot
             && progress.Match + PeerHealth.PendingAfterEntries >= Node.LastIndex);
 
-    private int CatchUpTicks()
+    /// <summary>Runs the ticks missed since the last catch-up (none while hibernating, or unless
+    /// <paramref name="run"/>); returns how many ran.</summary>
+    private int CatchUpTicks(bool run = true)
     {
         var now = _clock.Now;
-        var ticked = _hibernating ? 0 : (int)Math.Min(now - _tickSeen, int.MaxValue);
+        var ticked = _hibernating || !run ? 0 : (int)Math.Min(now - _tickSeen, int.MaxValue);
         _tickSeen = now;
         for (var ticks = ticked; ticks > 0; ticks--)
         {
