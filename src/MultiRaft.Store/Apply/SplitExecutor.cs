@@ -31,7 +31,10 @@ internal sealed class SplitExecutor(PeerFactory factory, PeerRegistry peers, Ear
             return null;
         }
         var startedHere = regions.Skip(1).Where(r => !peers.Knows(r.RegionId) && !factory.HasState(r.RegionId)).ToList();
-        factory.WriteInitialLogs(startedHere);
+        if (startedHere.Count > 0)
+        {
+            factory.WriteInitialLogs(startedHere); // One fsync; none when every new region is known here.
+        }
         return new Prepared(regions, startedHere);
     }
 
