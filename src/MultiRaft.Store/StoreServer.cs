@@ -68,6 +68,9 @@ public sealed partial class StoreServer : IAsyncDisposable
 
     public int LeaderCount => _peers.All.Count(p => p.IsLeader);
 
+    /// <summary>Whether this store's replica of the region leads it now.</summary>
+    internal bool Leads(ulong regionId) => _peers.Find(regionId)?.IsLeader == true;
+
     /// <summary>Peers that stopped ticking because their region is idle.</summary>
     public int HibernatingCount => _peers.All.Count(p => p.IsHibernating);
 
