@@ -41,6 +41,8 @@ public sealed class PdServer : IAsyncDisposable
     /// <summary>Where the HTTP API listens, when <see cref="PdServerOptions.HttpListen"/> asked for one.</summary>
     public IPEndPoint? HttpEndpoint => _http?.Endpoint;
 
+    internal Http.PdHttpApi? HttpApi => _http;
+
     public RegionRegistry Regions { get; }
 
     public StoreRegistry Stores { get; }

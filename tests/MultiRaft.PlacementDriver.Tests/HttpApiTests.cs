@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using MultiRaft.PlacementDriver;
 using MultiRaft.Transport.Rpc;
 
@@ -47,6 +48,15 @@ public sealed class HttpApiTests : IAsyncLifetime, IDisposable
         Assert.Equal((long)region!.Id, byKey.GetProperty("id").GetInt64());
         Assert.Equal(6, (await _http.GetFromJsonAsync<JsonElement>("schedulers")).GetArrayLength());
         Assert.Equal(0, (await _http.GetFromJsonAsync<JsonElement>("operators")).GetProperty("running").GetArrayLength());
+    }
+
+    [Fact]
+    public void The_api_host_watches_no_files()
+    {
+        // A reloading settings file would watch the working directory, where `multiraft up` keeps its data.
+        var root = Assert.IsAssignableFrom<IConfigurationRoot>(_pd.HttpApi!.Configuration);
+        var watching = root.Providers.OfType<FileConfigurationProvider>().Where(p => p.Source.ReloadOnChange).Select(p => p.Source.Path);
+        Assert.Empty(watching);
     }
 
     [Fact]
