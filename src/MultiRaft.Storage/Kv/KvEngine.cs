@@ -46,7 +46,7 @@ public sealed class KvEngine : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options ??= new KvEngineOptions();
         options.Validate();
-        return new KvEngine(RocksAdapter.Open(directory), directory, options);
+        return new KvEngine(RocksAdapter.Open(directory, options.MemtableBytes), directory, options);
     }
 
     public KvWriteBatch NewWriteBatch() => new(_db.NewBatch(), Options);

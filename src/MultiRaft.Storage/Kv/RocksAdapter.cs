@@ -26,8 +26,9 @@ internal sealed class RocksAdapter : IDisposable
         _columns = Array.ConvertAll(ColumnNames, db.GetColumnFamily);
     }
 
-    /// <summary>Opens or creates the database in <paramref name="directory"/>, creating missing column families.</summary>
-    public static RocksAdapter Open(string directory)
+    /// <summary>Opens or creates the database in <paramref name="directory"/>, creating missing column families,
+    /// each with memtables of <paramref name="memtableBytes"/>.</summary>
+    public static RocksAdapter Open(string directory, long memtableBytes)
     {
         Directory.CreateDirectory(directory);
         var dbOptions = new DbOptions()
@@ -50,7 +51,7 @@ internal sealed class RocksAdapter : IDisposable
         }
         foreach (var name in ColumnNames)
         {
-            families.Add(name, new ColumnFamilyOptions());
+            families.Add(name, new ColumnFamilyOptions().SetWriteBufferSize((ulong)memtableBytes));
         }
         try
         {

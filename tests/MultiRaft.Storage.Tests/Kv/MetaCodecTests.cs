@@ -91,7 +91,7 @@ public sealed class MetaCodecTests
             temp.Engine.Write(batch, sync: false);
         }
         temp.Engine.Dispose();
-        using (var db = RocksAdapter.Open(temp.Directory))
+        using (var db = RocksAdapter.Open(temp.Directory, new KvEngineOptions().MemtableBytes))
         using (var batch = db.NewBatch())
         {
             batch.Put(KvColumn.Meta, KvKeys.RegionStateKey(9), [1, 9, 0xEE]);
