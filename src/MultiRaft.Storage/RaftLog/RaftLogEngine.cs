@@ -13,7 +13,6 @@ namespace MultiRaft.Storage.RaftLog;
 /// </summary>
 public sealed partial class RaftLogEngine : IDisposable
 {
-    private const string ManifestFile = "MULTIRAFT-RAFTLOG";
     private const string CommitDirectory = "log-commits";
     private const int CommitMetadataEvery = 64;
 
@@ -32,11 +31,14 @@ public sealed partial class RaftLogEngine : IDisposable
     private RaftLogEngine(RaftLogEngineOptions options)
     {
         _options = options;
-        var manifest = Path.Combine(options.Directory, ManifestFile);
-        var fresh = !File.Exists(manifest);
+        var fresh = !File.Exists(Path.Combine(options.Directory, LogManifest.FileName));
         if (fresh && Directory.Exists(options.Directory) && Directory.EnumerateFileSystemEntries(options.Directory).Any())
         {
             throw new StorageException($"{options.Directory} is not empty and holds no MultiRaft log: refusing to use it");
+        }
+        if (!fresh)
+        {
+            LogManifest.CheckReadable(options.Directory);
         }
         Directory.CreateDirectory(options.Directory);
         var hadCommits = Directory.Exists(Path.Combine(options.Directory, CommitDirectory))
@@ -75,14 +77,12 @@ public sealed partial class RaftLogEngine : IDisposable
             Dispose();
             throw new StorageException($"{options.Directory} has committed log data but recovery found none");
         }
-        if (fresh)
-        {
-            File.WriteAllText(manifest, "MultiRaft raft log, format 1\n");
-        }
         _cutoffs = new CutoffRanges(Path.Combine(options.Directory, "CUTOFF"));
         try
         {
             Recover();
+            // Before the first write: from here on the log may hold records of the current format.
+            LogManifest.WriteCurrent(options.Directory);
         }
         catch
         {

@@ -236,6 +236,46 @@ public class RaftLogEngineTests
     }
 
     [Fact]
+    public void A_log_of_a_newer_format_is_refused_and_left_as_it_was()
+    {
+        using var fx = new LogEngineFixture();
+        fx.Write(1, MakeEntries(1, 10, term: 1), new HardState(1, 1, 10));
+        fx.Engine.Sync();
+        fx.Engine.Dispose();
+        var manifest = Path.Combine(fx.Directory, "MULTIRAFT-RAFTLOG");
+        File.WriteAllText(manifest, "MultiRaft raft log, format 3\n");
+        var before = Directory.EnumerateFiles(fx.Directory, "*", SearchOption.AllDirectories).Order().Select(f => (f, new FileInfo(f).Length)).ToList();
+
+        var refused = Assert.Throws<StorageException>(fx.Open);
+
+        Assert.Contains("format 3", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("MultiRaft raft log, format 3\n", File.ReadAllText(manifest));
+        Assert.Equal(before, Directory.EnumerateFiles(fx.Directory, "*", SearchOption.AllDirectories).Order().Select(f => (f, new FileInfo(f).Length)).ToList());
+        File.WriteAllText(manifest, "garbage");
+        Assert.Throws<StorageException>(fx.Open);
+        File.WriteAllText(manifest, "MultiRaft raft log, format 2\n");
+        fx.Reopen();
+        Assert.Equal(10UL, fx.Engine.LastIndex(1));
+    }
+
+    [Fact]
+    public void A_format_1_log_opens_and_is_marked_as_the_current_format()
+    {
+        using var fx = new LogEngineFixture();
+        var manifest = Path.Combine(fx.Directory, "MULTIRAFT-RAFTLOG");
+        Assert.Equal("MultiRaft raft log, format 2\n", File.ReadAllText(manifest));
+        fx.Write(1, MakeEntries(1, 10, term: 1), new HardState(1, 1, 10));
+        fx.Engine.Sync();
+        fx.Engine.Dispose();
+        File.WriteAllText(manifest, "MultiRaft raft log, format 1\n");
+
+        fx.Reopen();
+
+        Assert.Equal(10UL, fx.Engine.LastIndex(1));
+        Assert.Equal("MultiRaft raft log, format 2\n", File.ReadAllText(manifest));
+    }
+
+    [Fact]
     public void A_log_whose_data_files_vanished_is_not_silently_opened_empty()
     {
         using var fx = new LogEngineFixture();
