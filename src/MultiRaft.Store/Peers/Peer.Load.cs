@@ -1,4 +1,5 @@
 using MultiRaft.Raft;
+using MultiRaft.Raft.Tracker;
 
 namespace MultiRaft.Store.Peers;
 
@@ -84,11 +85,14 @@ internal sealed partial class Peer
         }
         var down = new List<ulong>();
         var pending = new List<ulong>();
-        var matches = new Dictionary<ulong, ulong>();
+        var caughtUp = new HashSet<ulong>();
         var last = Node.LastIndex;
         foreach (var (id, progress) in Node.Progress)
         {
-            matches[id] = progress.Match;
+            if (PeerHealth.IsCaughtUp(progress, last))
+            {
+                caughtUp.Add(id);
+            }
             if (id == PeerId)
             {
                 continue;
@@ -105,18 +109,28 @@ internal sealed partial class Peer
                 pending.Add(id);
             }
         }
-        _health = new PeerHealth([.. down], [.. pending], last, matches);
+        _health = new PeerHealth([.. down], [.. pending], last, caughtUp);
     }
 }
 
 /// <summary>A leader's view of its followers: down (no answer for <see cref="DownAfterTicks"/>), pending (far
-/// behind, or being sent a snapshot), and how far each has replicated.</summary>
-internal sealed record PeerHealth(ulong[] Down, ulong[] Pending, ulong LastIndex, IReadOnlyDictionary<ulong, ulong> Matches)
+/// behind, or being sent a snapshot), and which ones are caught up (see <see cref="IsCaughtUp"/>).</summary>
+internal sealed record PeerHealth(ulong[] Down, ulong[] Pending, ulong LastIndex, IReadOnlySet<ulong> CaughtUp)
 {
     /// <summary>Two default election timeouts: a follower that answers heartbeats is never this silent.</summary>
     public const ulong DownAfterTicks = 20;
 
     public const ulong PendingAfterEntries = 256;
 
-    public static PeerHealth Unknown { get; } = new([], [], 0, new Dictionary<ulong, ulong>());
+    public static PeerHealth Unknown { get; } = new([], [], 0, new HashSet<ulong>());
+
+    /// <summary>
+    /// Whether a peer may be promoted or handed the leadership: the leader streams entries to it (it has
+    /// acknowledged an append since its last snapshot or probe) and it is within <see cref="PendingAfterEntries"/>
+    /// of the leader's log. Distance alone is not enough: a learner just added to a young region (a split starts
+    /// its log at a low index) has matched nothing, yet sits within that distance of the leader's last index,
+    /// and promoting it adds a voter that holds no data.
+    /// </summary>
+    public static bool IsCaughtUp(Progress progress, ulong lastIndex) =>
+        progress.State == ProgressState.Replicate && progress.Match + PendingAfterEntries >= lastIndex;
 }

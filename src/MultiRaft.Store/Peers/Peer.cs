@@ -204,8 +204,7 @@ internal sealed partial class Peer
     /// TiKV refuses these transfers the same way.</summary>
     private bool CanLead(ulong peerId) =>
         Node.Role != RaftRole.Leader
-        || (Node.Progress.TryGetValue(peerId, out var progress) && progress.State != Raft.Tracker.ProgressState.Snapshot
-            && progress.Match + PeerHealth.PendingAfterEntries >= Node.LastIndex);
+        || (Node.Progress.TryGetValue(peerId, out var progress) && PeerHealth.IsCaughtUp(progress, Node.LastIndex));
 
     /// <summary>Runs the ticks missed since the last catch-up (none while hibernating, or unless
     /// <paramref name="run"/>); returns how many ran.</summary>

@@ -117,12 +117,8 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         return new ChangePeerResponse(result.Error, result.Regions?[0]);
     }
 
-    /// <summary>Whether, as the leader last recorded, the learner is within a few hundred entries of its log.</summary>
-    private static bool CaughtUp(Peer peer, ulong learner)
-    {
-        var health = peer.Health;
-        return health.Matches.TryGetValue(learner, out var match) && match + PeerHealth.PendingAfterEntries >= health.LastIndex;
-    }
+    /// <summary>Whether, as the leader last recorded, the learner is caught up (<see cref="PeerHealth.IsCaughtUp"/>).</summary>
+    private static bool CaughtUp(Peer peer, ulong learner) => peer.Health.CaughtUp.Contains(learner);
 
     public Task<AdminResponse> TransferLeaderAsync(TransferLeaderRequest request, CancellationToken cancellation)
     {
