@@ -98,7 +98,7 @@ internal static class ChaosCommand
                 nemesis.HealAll();
                 Console.WriteLine($"{clock.Elapsed.TotalSeconds,7:0.0}s load stopped, faults healed; {history.Count} events recorded");
             }
-            verdict = await workload.CheckAsync(History.Pair(HistoryReader.ReadFile(historyPath)), cancellation).ConfigureAwait(false);
+            verdict = await CheckAfterHealingAsync(workload, historyPath, cancellation).ConfigureAwait(false);
         }
         Console.WriteLine($"history: {historyPath}");
         if (!verdict.IsValid || verdict.Counts is not null)
@@ -116,6 +116,22 @@ internal static class ChaosCommand
         }
         Console.WriteLine(verdict.Summary);
         return passed ? 0 : 1;
+    }
+
+    /// <summary>The workload's check, which starts with a final read. A cluster that still cannot answer it a
+    /// minute after every fault healed fails the run as unavailable, reported like any other failure (the run
+    /// directory and its history stay for a look) instead of ending the command with an unhandled exception.</summary>
+    private static async Task<ChaosVerdict> CheckAfterHealingAsync(IChaosWorkload workload, string historyPath, CancellationToken cancellation)
+    {
+        try
+        {
+            return await workload.CheckAsync(History.Pair(HistoryReader.ReadFile(historyPath)), cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (BankClients.CommittedNothing(e)) // The errors of a call that got no answer.
+        {
+            var unavailable = $"unavailable after healing: the final read got no answer ({e.GetType().Name}: {e.Message})";
+            return new ChaosVerdict(false, unavailable, unavailable);
+        }
     }
 
     private static void TryDelete(string directory)
