@@ -15,8 +15,8 @@ internal static class LogManifest
     public const int CurrentFormat = 2;
     private const string Prefix = "MultiRaft raft log, format ";
 
-    /// <summary>Checks the manifest of an existing log (throws on a format this build cannot read).</summary>
-    public static void CheckReadable(string directory)
+    /// <summary>The format an existing log names (throws on one this build cannot read).</summary>
+    public static int CheckReadable(string directory)
     {
         var path = Path.Combine(directory, FileName);
         var text = File.ReadAllText(path).Trim();
@@ -30,6 +30,7 @@ internal static class LogManifest
         {
             throw new StorageException($"{directory} holds a Raft log of format {format}, written by a newer MultiRaft; this build reads formats 1 to {CurrentFormat}");
         }
+        return format;
     }
 
     /// <summary>Records that the log holds (or may from now on hold) records of the current format.</summary>

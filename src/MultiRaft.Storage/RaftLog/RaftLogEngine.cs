@@ -36,10 +36,7 @@ public sealed partial class RaftLogEngine : IDisposable
         {
             throw new StorageException($"{options.Directory} is not empty and holds no MultiRaft log: refusing to use it");
         }
-        if (!fresh)
-        {
-            LogManifest.CheckReadable(options.Directory);
-        }
+        var format = fresh ? 0 : LogManifest.CheckReadable(options.Directory);
         Directory.CreateDirectory(options.Directory);
         var hadCommits = Directory.Exists(Path.Combine(options.Directory, CommitDirectory))
             && Directory.EnumerateFiles(Path.Combine(options.Directory, CommitDirectory), "*", SearchOption.AllDirectories).Any();
@@ -81,8 +78,11 @@ public sealed partial class RaftLogEngine : IDisposable
         try
         {
             Recover();
-            // Before the first write: from here on the log may hold records of the current format.
-            LogManifest.WriteCurrent(options.Directory);
+            if (format < LogManifest.CurrentFormat)
+            {
+                // Before the first write: from here on the log may hold records of the current format.
+                LogManifest.WriteCurrent(options.Directory);
+            }
         }
         catch
         {
