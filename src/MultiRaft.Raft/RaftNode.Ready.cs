@@ -31,7 +31,7 @@ public sealed partial class RaftNode
                 || _messages.Count > 0
                 || _messagesAfterPersist.Count > 0
                 || _readStates.Count > 0
-                || _log.HasNextCommittedEntries(_log.Applied + 1);
+                || _log.HasNextCommittedEntries(_log.Applying + 1);
         }
     }
 
@@ -83,7 +83,7 @@ public sealed partial class RaftNode
 
     private EntryList NextCommittedEntries()
     {
-        var from = Math.Max(_log.Applied + 1, _log.FirstIndex);
+        var from = Math.Max(_log.Applying + 1, _log.FirstIndex);
         if (!_log.HasNextCommittedEntries(from))
         {
             return EntryList.Empty;
@@ -105,6 +105,45 @@ public sealed partial class RaftNode
 
     /// <summary>The host has persisted, sent and applied <paramref name="ready"/>.</summary>
     public void Advance(Ready ready)
+    {
+        AdvanceApplyingLater(ready);
+        if (ready.CommittedEntries.Length > 0)
+        {
+            AppliedTo(ready.CommittedEntries[^1].Index);
+        }
+    }
+
+    /// <summary>
+    /// The host has persisted and sent <paramref name="ready"/> and handed its committed entries to be applied
+    /// later; it reports their progress with <see cref="AppliedTo"/>. Later Readys carry the entries after them.
+    /// Until then the node counts them as unapplied: no membership change is proposed or campaigned across them.
+    /// </summary>
+    public void AdvanceApplyingLater(Ready ready)
+    {
+        AdvancePersisted(ready);
+        if (ready.CommittedEntries.Length > 0)
+        {
+            _log.ApplyingTo(ready.CommittedEntries[^1].Index);
+        }
+    }
+
+    /// <summary>The host has applied every entry up to <paramref name="index"/>, which it was handed
+    /// (see <see cref="AdvanceApplyingLater"/>). A report older than what the node knows is ignored.</summary>
+    public void AppliedTo(ulong index)
+    {
+        if (index <= _log.Applied)
+        {
+            return;
+        }
+        if (index > _log.Applying)
+        {
+            throw new InvalidOperationException($"applied {index} reported, but only entries up to {_log.Applying} were handed out");
+        }
+        _log.AppliedTo(index);
+        MaybeAutoLeaveJoint();
+    }
+
+    private void AdvancePersisted(Ready ready)
     {
         if (!ReferenceEquals(ready, _outstanding))
         {
@@ -130,11 +169,6 @@ public sealed partial class RaftNode
                 // The leader's own durable copy completed a quorum (always so in a single-voter group).
                 BroadcastAppend();
             }
-        }
-        if (ready.CommittedEntries.Length > 0)
-        {
-            _log.AppliedTo(ready.CommittedEntries[^1].Index);
-            MaybeAutoLeaveJoint();
         }
     }
 }

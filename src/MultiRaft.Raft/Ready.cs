@@ -7,7 +7,8 @@ namespace MultiRaft.Raft;
 /// 2. only then send <see cref="MessagesAfterPersist"/> — they promise what step 1 stored;
 /// 3. apply <see cref="CommittedEntries"/> in order (a snapshot first, if any) and serve <see cref="ReadStates"/>
 ///    once their index is applied;
-/// 4. call <see cref="RaftNode.Advance"/> with this Ready.
+/// 4. call <see cref="RaftNode.Advance"/> with this Ready — or, where step 3 runs elsewhere, call
+///    <see cref="RaftNode.AdvanceApplyingLater"/> once steps 1–2 are done and report <see cref="RaftNode.AppliedTo"/>.
 /// </summary>
 public sealed class Ready
 {

@@ -33,6 +33,9 @@ public sealed record StoreOptions
 
     public int RaftWorkers { get; init; } = 2;
 
+    /// <summary>Threads applying committed entries to the KV engine, apart from the Raft workers.</summary>
+    public int ApplyWorkers { get; init; } = 1;
+
     public int MaxPeersPerRound { get; init; } = 256;
 
     /// <summary>Proposals in flight per region; past it writes get ServerIsBusy.</summary>
@@ -95,7 +98,7 @@ public sealed record StoreOptions
         {
             throw new ArgumentException("at least one PD address is required", nameof(PdEndpoints));
         }
-        if (TickInterval <= TimeSpan.Zero || RaftWorkers < 1 || MaxPeersPerRound < 1 || MaxInflightProposalsPerRegion < 1)
+        if (TickInterval <= TimeSpan.Zero || RaftWorkers < 1 || ApplyWorkers < 1 || MaxPeersPerRound < 1 || MaxInflightProposalsPerRegion < 1)
         {
             throw new ArgumentException("tick interval, workers, peers per round and inflight proposals must be positive");
         }

@@ -35,7 +35,8 @@ public sealed partial class StoreServer : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _loops = [];
     private readonly EarlyMessages _early = new(maxRegions: 4096, keepFor: TimeSpan.FromSeconds(5));
-    private RaftBatchSystem? _batch;
+    private BatchSystem<Peer>? _batch;
+    private BatchSystem<ApplyMailbox>? _applies;
     private StoreRouter? _router;
     private ServiceListener? _listener;
     private PeerFactory? _factory;
@@ -168,11 +169,20 @@ public sealed partial class StoreServer : IAsyncDisposable
         var admin = new AdminService(_options, _peers, _pd, _kv);
         var reporter = new PdReporter(_options, StoreId, _pd, _peers, _kv, new OperatorExecutor(admin, _logger), _logger);
         var schedule = new Action<Peer>(peer => _batch!.Schedule(peer));
-        _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, new TickClock(_options.TickInterval), schedule);
+        var scheduleApply = new Action<ApplyMailbox>(mailbox => _applies!.Schedule(mailbox));
+        _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, new TickClock(_options.TickInterval), schedule, scheduleApply);
         var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
         var destroyer = new PeerDestroyer(_log, _kv, _peers, _logger);
         var snapshotRanges = new SnapshotRangeGuard(_kv, _peers, snapshots, _logger);
-        _batch = new RaftBatchSystem(
+        _applies = new BatchSystem<ApplyMailbox>(
+            "apply",
+            _options.ApplyWorkers,
+            _options.MaxPeersPerRound,
+            () => new ApplyRound(new Applier(_kv, splits, destroyer, _logger), metrics),
+            OnFatal,
+            _logger);
+        _batch = new BatchSystem<Peer>(
+            "raft",
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
             () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, snapshotRanges, compactor, destroyer, metrics, _options.HibernateAfterTicks),
@@ -194,6 +204,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         _listener.Start();
         var address = _options.AdvertiseAddress ?? _listener.LocalEndPoint.ToString();
         await _pd.PutStoreAsync(StoreId, address, null, cancellation).ConfigureAwait(false);
+        _applies.Start();
         _batch.Start();
         foreach (var peer in _peers.All)
         {
@@ -315,6 +326,7 @@ public sealed partial class StoreServer : IAsyncDisposable
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
         _batch?.Dispose();
+        _applies?.DrainAndStop(); // Entries already handed off complete their proposals.
         if (_router is not null)
         {
             await _router.DisposeAsync().ConfigureAwait(false);

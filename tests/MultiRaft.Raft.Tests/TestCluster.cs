@@ -160,13 +160,48 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
     /// <summary>The configuration after each conf change this peer applied, in order.</summary>
     public List<ConfState> ConfStates { get; } = [];
 
+    /// <summary>When set, the peer applies like a host with apply workers: committed entries wait in
+    /// <see cref="Handed"/> until <see cref="ApplyHanded"/>.</summary>
+    public bool AppliesLater { get; set; }
+
+    /// <summary>Committed entries handed out and not yet applied (see <see cref="AppliesLater"/>).</summary>
+    public List<Entry> Handed { get; } = [];
+
     /// <summary>Persists, applies and advances one Ready; returns the messages to deliver (all of them,
     /// since persistence here is immediate).</summary>
     public List<Message> HandleReady()
     {
         var ready = Node.GetReady();
         Storage.Persist(ready);
-        foreach (var entry in ready.CommittedEntries)
+        ReadStates.AddRange(ready.ReadStates);
+        if (AppliesLater)
+        {
+            Handed.AddRange(ready.CommittedEntries);
+            Node.AdvanceApplyingLater(ready);
+        }
+        else
+        {
+            Apply(ready.CommittedEntries);
+            Node.Advance(ready);
+        }
+        return [.. ready.Messages, .. ready.MessagesAfterPersist];
+    }
+
+    /// <summary>Applies every handed-out entry and reports it to the node.</summary>
+    public void ApplyHanded()
+    {
+        if (Handed.Count == 0)
+        {
+            return;
+        }
+        Apply(Handed);
+        Node.AppliedTo(Handed[^1].Index);
+        Handed.Clear();
+    }
+
+    private void Apply(IEnumerable<Entry> entries)
+    {
+        foreach (var entry in entries)
         {
             if (entry.Type == EntryType.ConfChange)
             {
@@ -177,9 +212,6 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
                 Applied.Add(entry);
             }
         }
-        ReadStates.AddRange(ready.ReadStates);
-        Node.Advance(ready);
-        return [.. ready.Messages, .. ready.MessagesAfterPersist];
     }
 
     public ProposeResult Propose(string command) => Node.Propose(System.Text.Encoding.UTF8.GetBytes(command));

@@ -2,7 +2,7 @@ namespace MultiRaft.Raft;
 
 /// <summary>
 /// A node's view of its log: the stable part in <see cref="IRaftStorage"/> followed by the unstable part,
-/// plus the commit and apply cursors. Invariant: applied ≤ committed ≤ last index.
+/// plus the commit and apply cursors. Invariant: applied ≤ applying ≤ committed ≤ last index.
 /// </summary>
 internal sealed class RaftLog
 {
@@ -17,11 +17,16 @@ internal sealed class RaftLog
         _unstable = new UnstableLog(storage.LastIndex + 1);
         Committed = first - 1;
         Applied = first - 1;
+        Applying = first - 1;
     }
 
     public ulong Committed { get; private set; }
 
     public ulong Applied { get; private set; }
+
+    /// <summary>The last index handed to the host to apply. Ahead of <see cref="Applied"/> only while a host
+    /// that applies asynchronously has entries in flight.</summary>
+    public ulong Applying { get; private set; }
 
     public IRaftStorage Storage => _storage;
 
@@ -177,6 +182,16 @@ internal sealed class RaftLog
             throw new InvalidOperationException($"applied {index} is out of range [{Applied}, {Committed}]");
         }
         Applied = index;
+        Applying = Math.Max(Applying, index);
+    }
+
+    public void ApplyingTo(ulong index)
+    {
+        if (index > Committed || index < Applying)
+        {
+            throw new InvalidOperationException($"applying {index} is out of range [{Applying}, {Committed}]");
+        }
+        Applying = index;
     }
 
     public void StableTo(ulong index, ulong term) => _unstable.StableTo(index, term);
@@ -264,5 +279,5 @@ internal sealed class RaftLog
     }
 
     public override string ToString() =>
-        $"committed={Committed} applied={Applied} unstable.offset={_unstable.Offset} unstable.len={_unstable.Count} last={LastIndex}";
+        $"committed={Committed} applying={Applying} applied={Applied} unstable.offset={_unstable.Offset} unstable.len={_unstable.Count} last={LastIndex}";
 }

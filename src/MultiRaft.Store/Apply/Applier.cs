@@ -11,7 +11,8 @@ namespace MultiRaft.Store.Apply;
 /// <summary>
 /// Applies the committed entries of every peer in a round to the KV engine in one write batch that also
 /// carries each region's new applied index, so data and applied index never disagree. Waiting proposals
-/// complete only after that batch is written, so a client that hears "ok" can read its write.
+/// complete only after that batch is written, so a client that hears "ok" can read its write. Each apply worker
+/// has one (<see cref="ApplyRound"/>), and so does each Raft worker, for the membership changes it applies itself.
 /// </summary>
 internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer destroyer, ILogger logger) : IDisposable
 {
@@ -24,15 +25,17 @@ internal sealed class Applier(KvEngine kv, SplitExecutor splits, PeerDestroyer d
     private bool _txnRangeStaged;
     private KvWriteBatch _batch = kv.NewWriteBatch();
 
-    public void Apply(Peer peer, EntryList entries)
+    public void Apply(Peer peer, ApplyTask task)
     {
-        foreach (var entry in entries)
+        var entries = task.Entries;
+        for (var i = 0; i < entries.Length; i++)
         {
-            var proposal = peer.TakeProposal(entry.Index, entry.Term, out var matched);
+            var entry = entries[i];
             var result = entry.Type == EntryType.ConfChange ? ApplyConfChange(peer, entry) : ApplyNormal(peer, entry);
-            if (proposal is not null)
+            if (task.Proposals?[i] is { } proposal)
             {
-                _completions.Add((peer, proposal, matched ? result : new CommandResult(Peer.Dropped(proposal))));
+                // A different term at the index means another leader's entry took it: ours never committed.
+                _completions.Add((peer, proposal, proposal.Term == entry.Term ? result : new CommandResult(Peer.Dropped(proposal))));
             }
             _applied[peer] = new ApplyState(entry.Index, entry.Term);
             if (_removed.Contains(peer))

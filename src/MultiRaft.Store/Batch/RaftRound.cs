@@ -12,9 +12,11 @@ namespace MultiRaft.Store.Batch;
 /// <summary>
 /// One worker's pass over the peers that have work: run their inboxes, collect their Readys, write every
 /// entry and hard state in one log batch with one fsync, send messages (those that need durability only
-/// after the fsync), apply committed entries in one KV batch, and advance the nodes.
+/// after the fsync), hand committed entries to the apply workers, and advance the nodes. The round does not
+/// wait for the KV engine: the next round's log write overlaps this one's apply. Only a membership change is
+/// applied here, once the peer's earlier entries are: Raft's configuration changes when it applies.
 /// </summary>
-internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, SnapshotRangeGuard snapshotRanges, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IDisposable
+internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, SnapshotRangeGuard snapshotRanges, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IBatchRound<Peer>
 {
     private readonly LogWriteBatch _logBatch = new();
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
@@ -33,6 +35,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                     _ticks.Add(0);
                     continue;
                 }
+                peer.Node.AppliedTo(peer.Applies.AppliedThrough);
                 _ticks.Add(peer.HandleInbox(snapshotRanges));
                 peer.UpdateLocalReads();
                 if (peer.Node.HasReady)
@@ -43,13 +46,11 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             if (_readies.Count > 0)
             {
                 Persist();
-                Apply();
+                HandOffCommitted();
                 foreach (var (peer, ready) in _readies)
                 {
                     peer.OnReadStates(ready.ReadStates);
-                    peer.Node.Advance(ready);
                     peer.ObserveRole();
-                    peer.ServeAppliedReads();
                 }
                 compactor.Compact(_readies);
             }
@@ -65,6 +66,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
         {
             if (!peers[i].IsDestroyed)
             {
+                peers[i].ServeAppliedReads(); // Also those an apply worker woke this peer for.
                 peers[i].UpdateHibernation(_ticks[i], hibernateAfterTicks);
             }
         }
@@ -106,6 +108,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             router.Send(peer, ready.Messages);
             if (ready.Snapshot is { } snapshot)
             {
+                peer.Applies.WaitIdle(); // The snapshot replaces the state machine the earlier entries were applied to.
                 installer.Install(peer, snapshot);
                 _logBatch.ApplySnapshot(peer.RegionId, snapshot.Metadata);
             }
@@ -138,21 +141,34 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
         }
     }
 
-    private void Apply()
+    /// <summary>Hands each Ready's committed entries to the apply workers and advances the node; a membership
+    /// change is applied here instead, after the peer's earlier entries.</summary>
+    private void HandOffCommitted()
     {
-        var applied = 0;
+        var appliedHere = 0;
         foreach (var (peer, ready) in _readies)
         {
-            if (ready.CommittedEntries.Count > 0)
+            if (ready.CommittedEntries.Count == 0)
             {
-                applier.Apply(peer, ready.CommittedEntries);
-                applied += ready.CommittedEntries.Count;
+                peer.Node.Advance(ready);
+                continue;
             }
+            var task = ApplyTask.Take(peer, ready.CommittedEntries);
+            if (!task.ChangesMembership)
+            {
+                peer.Applies.Post(task);
+                peer.Node.AdvanceApplyingLater(ready);
+                continue;
+            }
+            peer.Applies.WaitIdle();
+            applier.Apply(peer, task);
+            applier.Commit();
+            appliedHere += task.Entries.Length;
+            peer.Node.Advance(ready);
         }
-        applier.Commit();
-        if (applied > 0)
+        if (appliedHere > 0)
         {
-            metrics.Applied(applied);
+            metrics.Applied(appliedHere);
         }
     }
 

@@ -11,6 +11,7 @@ internal sealed partial class Peer
     private readonly Dictionary<ulong, List<ReadWaiter>> _awaitingIndex = [];
     private readonly List<(ulong Index, List<ReadWaiter> Waiters)> _awaitingApply = [];
     private ulong _nextReadId;
+    private ulong _readsWaitFor = ulong.MaxValue; // The lowest index a confirmed read waits to see applied.
 
     private void StartRead(List<ReadWaiter> waiters)
     {
@@ -43,19 +44,40 @@ internal sealed partial class Peer
         ServeAppliedReads();
     }
 
+    /// <summary>Called by an apply worker after it applied entries here: wakes the peer if reads wait for them.</summary>
+    public void OnAppliedElsewhere()
+    {
+        Interlocked.MemoryBarrier(); // Pairs with the barrier in ServeAppliedReads: one side sees the other's write.
+        if (AppliedIndex >= Volatile.Read(ref _readsWaitFor))
+        {
+            TrySchedule();
+        }
+    }
+
     public void ServeAppliedReads()
+    {
+        while (ServeReadsUpTo(AppliedIndex))
+        {
+        }
+    }
+
+    /// <summary>Serves the reads whose index is applied and publishes the lowest index still awaited. Returns
+    /// whether an apply that finished meanwhile may have missed that publication (then serve again).</summary>
+    private bool ServeReadsUpTo(ulong applied)
     {
         if (_awaitingApply.Count == 0)
         {
-            return;
+            return false;
         }
         var kept = 0;
+        var lowest = ulong.MaxValue;
         for (var i = 0; i < _awaitingApply.Count; i++)
         {
             var (index, waiters) = _awaitingApply[i];
-            if (index > AppliedIndex)
+            if (index > applied)
             {
                 _awaitingApply[kept++] = _awaitingApply[i];
+                lowest = Math.Min(lowest, index);
                 continue;
             }
             foreach (var waiter in waiters)
@@ -64,6 +86,9 @@ internal sealed partial class Peer
             }
         }
         _awaitingApply.RemoveRange(kept, _awaitingApply.Count - kept);
+        Volatile.Write(ref _readsWaitFor, lowest);
+        Interlocked.MemoryBarrier();
+        return AppliedIndex >= lowest;
     }
 
     private void FailReads(RegionError error)

@@ -14,7 +14,7 @@ namespace MultiRaft.Store.Peers;
 /// waiting on it. Any thread may post input; only the batch system's worker that holds the peer (see
 /// <see cref="TrySchedule"/>) runs the node, so the node needs no lock.
 /// </summary>
-internal sealed partial class Peer
+internal sealed partial class Peer : Batch.IBatchItem
 {
     private readonly ConcurrentQueue<PeerInput> _inbox = new();
     private readonly Action<Peer> _schedule;
@@ -29,8 +29,9 @@ internal sealed partial class Peer
     private volatile bool _isLeader;
     private volatile bool _destroyed;
 
-    public Peer(RegionLocalState region, ulong peerId, RaftNode node, ulong appliedIndex, Batch.TickClock clock, Action<Peer> schedule)
+    public Peer(RegionLocalState region, ulong peerId, RaftNode node, ulong appliedIndex, Batch.TickClock clock, Action<Peer> schedule, Action<Apply.ApplyMailbox> scheduleApply)
     {
+        Applies = new Apply.ApplyMailbox(this, scheduleApply);
         _clock = clock;
         _tickSeen = clock.Now;
         _region = region;
@@ -46,6 +47,9 @@ internal sealed partial class Peer
 
     /// <summary>Touched only by the worker holding the peer.</summary>
     public RaftNode Node { get; }
+
+    /// <summary>Committed entries on their way to an apply worker.</summary>
+    public Apply.ApplyMailbox Applies { get; }
 
     /// <summary>The region as of the last applied command (range, epoch, peers); swapped whole, read by any thread.</summary>
     public RegionLocalState Region
@@ -260,18 +264,10 @@ internal sealed partial class Peer
         _proposals[result.Index] = proposal;
     }
 
-    /// <summary>The proposal placed at <paramref name="index"/>, if any, and whether its term matches the
-    /// applied entry's (otherwise another leader's entry took the index, and ours will never commit).</summary>
-    public Proposal? TakeProposal(ulong index, ulong term, out bool matched)
-    {
-        matched = false;
-        if (!_proposals.Remove(index, out var proposal))
-        {
-            return null;
-        }
-        matched = proposal.Term == term;
-        return proposal;
-    }
+    public bool HasProposals => _proposals.Count > 0;
+
+    /// <summary>The proposal placed at <paramref name="index"/>, if any (it completes once the entry there applies).</summary>
+    public Proposal? TakeProposal(ulong index) => _proposals.Remove(index, out var proposal) ? proposal : null;
 
     public void FinishProposal(Proposal proposal, CommandResult result)
     {

@@ -19,6 +19,7 @@ internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry
         {
             return;
         }
+        peer.Applies.WaitIdle(); // Nothing may be applied into the range once it is deleted.
         var region = peer.Region;
         var initialized = peer.IsInitialized;
         // Destroyed first, data second: a read that passed its barrier (a leader's lease outlives its removal)

@@ -9,7 +9,7 @@ namespace MultiRaft.Store.Peers;
 
 /// <summary>Builds the peer of a region on this store from what the engines hold, and writes the initial
 /// state of a region this store hosts from its first index.</summary>
-internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEngine log, KvEngine kv, SnapshotFiles snapshots, Batch.TickClock clock, Action<Peer> schedule)
+internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEngine log, KvEngine kv, SnapshotFiles snapshots, Batch.TickClock clock, Action<Peer> schedule, Action<Apply.ApplyMailbox> scheduleApply)
 {
     /// <summary>Index and term a region starts from when it is created by bootstrap: non-zero, so the first
     /// entries replicate normally and a peer created empty (index 0) is told apart and sent a snapshot.</summary>
@@ -37,7 +37,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             Applied = applied,
             QuietOnStart = !justSplit,
         });
-        return new Peer(region, self.Id, node, applied, clock, schedule);
+        return new Peer(region, self.Id, node, applied, clock, schedule, scheduleApply);
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             HeartbeatTicks = options.HeartbeatTicks,
             LeaseTicks = options.LeaseTicks,
         });
-        return new Peer(region, peerId, node, appliedIndex: 0, clock, schedule) { IsInitialized = false };
+        return new Peer(region, peerId, node, appliedIndex: 0, clock, schedule, scheduleApply) { IsInitialized = false };
     }
 
     /// <summary>Writes a bootstrapped region's starting point: its log (see <see cref="WriteInitialLogs"/>),

@@ -7,8 +7,8 @@ namespace MultiRaft.Store.Snapshots;
 
 /// <summary>
 /// A region's Raft storage on this store: entries come from the shared log, but a snapshot is cut from the
-/// KV engine at the moment Raft asks (on the worker that applies this region, so nothing is applied while it
-/// is cut): its metadata is the applied index and term the exported data carries, never the log's older
+/// KV engine at the moment Raft asks, from one engine snapshot (an apply worker may be writing this region
+/// meanwhile): its metadata is the applied index and term the exported data carries, never the log's older
 /// compaction point.
 /// </summary>
 internal sealed class PeerStorage(RegionRaftStorage log, KvEngine kv, SnapshotFiles files) : IRaftStorage
