@@ -41,6 +41,10 @@ public sealed record StoreOptions
     /// <summary>Proposals in flight per region; past it writes get ServerIsBusy.</summary>
     public int MaxInflightProposalsPerRegion { get; init; } = 16 * 1024;
 
+    /// <summary>Entries a region may have committed but not yet applied here; past it writes get ServerIsBusy
+    /// (the apply workers are behind, and more writes would only lengthen the queue).</summary>
+    public int MaxApplyLagEntries { get; init; } = 64 * 1024;
+
     public int MaxKeyBytes { get; init; } = 8 * 1024;
 
     public int MaxValueBytes { get; init; } = 8 * 1024 * 1024;
@@ -98,9 +102,9 @@ public sealed record StoreOptions
         {
             throw new ArgumentException("at least one PD address is required", nameof(PdEndpoints));
         }
-        if (TickInterval <= TimeSpan.Zero || RaftWorkers < 1 || ApplyWorkers < 1 || MaxPeersPerRound < 1 || MaxInflightProposalsPerRegion < 1)
+        if (TickInterval <= TimeSpan.Zero || RaftWorkers < 1 || ApplyWorkers < 1 || MaxPeersPerRound < 1 || MaxInflightProposalsPerRegion < 1 || MaxApplyLagEntries < 1)
         {
-            throw new ArgumentException("tick interval, workers, peers per round and inflight proposals must be positive");
+            throw new ArgumentException("tick interval, workers, peers per round, inflight proposals and apply lag must be positive");
         }
         if (LeaseTicks >= ElectionTicks)
         {

@@ -100,6 +100,25 @@ public sealed class ApplyHandOffTests : IDisposable
         Assert.Equal(start + 1, peer.AppliedIndex);
     }
 
+    [Fact]
+    public void Writes_are_refused_as_busy_while_more_committed_entries_than_the_limit_wait_to_be_applied()
+    {
+        var peer = _store.Hosted(Region(1, "", "", 10));
+        peer.ObserveRole(); // Publishes the commit index, as every round does.
+        var committed = peer.CommittedIndex;
+        Assert.True(committed >= 3);
+        var options = new StoreOptions { DataDirectory = "unused", Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0), PdEndpoints = [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 1)], MaxApplyLagEntries = 2 };
+        var checks = new Service.RequestChecks(options, _store.Peers);
+
+        peer.AppliedIndex = committed - 2;
+        Assert.Null(checks.Busy(peer));
+        peer.AppliedIndex = committed - 3;
+        var busy = checks.Busy(peer);
+
+        Assert.Equal(Protocol.Kv.RegionErrorKind.ServerIsBusy, busy?.Kind);
+        Assert.Contains("3 committed entries waiting to be applied", busy!.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _round.Dispose();

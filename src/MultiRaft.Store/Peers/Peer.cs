@@ -85,6 +85,12 @@ internal sealed partial class Peer : Batch.IBatchItem
 
     public ulong AppliedIndex { get; set; }
 
+    /// <summary>The node's commit index after the last round, for reports from other threads.</summary>
+    public ulong CommittedIndex { get; private set; }
+
+    /// <summary>Entries committed and not yet applied here, as of the last round.</summary>
+    public ulong ApplyLag => CommittedIndex > AppliedIndex ? CommittedIndex - AppliedIndex : 0;
+
     public int InflightProposals => Volatile.Read(ref _inflightProposals);
 
     /// <summary>Set when leadership or the region changed, so the store reports to PD at once.</summary>
@@ -289,6 +295,7 @@ internal sealed partial class Peer : Batch.IBatchItem
     {
         var leaderId = Node.LeaderId;
         Term = Node.Term;
+        CommittedIndex = Node.CommitIndex;
         var wasLeader = _isLeader;
         _isLeader = Node.Role == RaftRole.Leader;
         var region = _region;

@@ -152,7 +152,15 @@ internal sealed class RequestChecks(StoreOptions options, PeerRegistry peers)
         return inside ? null : RegionError.KeyNotInRegion(region.ToInfo());
     }
 
-    public RegionError? Busy(Peer peer) => peer.InflightProposals >= options.MaxInflightProposalsPerRegion
-        ? RegionError.ServerIsBusy($"region {peer.RegionId} has {peer.InflightProposals} proposals in flight")
-        : null;
+    public RegionError? Busy(Peer peer)
+    {
+        if (peer.InflightProposals >= options.MaxInflightProposalsPerRegion)
+        {
+            return RegionError.ServerIsBusy($"region {peer.RegionId} has {peer.InflightProposals} proposals in flight");
+        }
+        var lag = peer.ApplyLag;
+        return lag > (ulong)options.MaxApplyLagEntries
+            ? RegionError.ServerIsBusy($"region {peer.RegionId} has {lag} committed entries waiting to be applied")
+            : null;
+    }
 }
