@@ -101,6 +101,20 @@ public sealed class ApplyHandOffTests : IDisposable
     }
 
     [Fact]
+    public async Task A_waiter_gives_up_when_the_apply_round_holding_the_mailbox_failed()
+    {
+        var peer = _store.Hosted(Region(1, "", "", 10));
+        peer.Applies.Post(ApplyTask.Take(peer, [Put(peer, peer.AppliedIndex + 1, "k", "1")]));
+        var waiter = Task.Run(peer.Applies.WaitIdle);
+        await Task.Delay(100);
+        Assert.False(waiter.IsCompleted);
+
+        peer.Applies.Abandon();
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => waiter.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public void Writes_are_refused_as_busy_while_more_committed_entries_than_the_limit_wait_to_be_applied()
     {
         var peer = _store.Hosted(Region(1, "", "", 10));

@@ -17,6 +17,7 @@ internal sealed class ApplyMailbox(Peer peer, Action<ApplyMailbox> schedule) : I
     private int _scheduled;
     private int _pending; // Posted and not yet finished.
     private ulong _appliedThrough;
+    private volatile bool _abandoned;
 
     public Peer Peer { get; } = peer;
 
@@ -61,8 +62,23 @@ internal sealed class ApplyMailbox(Peer peer, Action<ApplyMailbox> schedule) : I
         {
             while (Volatile.Read(ref _pending) != 0)
             {
+                if (_abandoned)
+                {
+                    throw new InvalidOperationException($"region {Peer.RegionId}: the apply worker failed with entries still queued here");
+                }
                 Monitor.Wait(_idle);
             }
+        }
+    }
+
+    /// <summary>The apply round holding this mailbox failed (the store stops): nothing queued here will be
+    /// applied, so a Raft worker waiting for it gives up instead of hanging the shutdown.</summary>
+    public void Abandon()
+    {
+        _abandoned = true;
+        lock (_idle)
+        {
+            Monitor.PulseAll(_idle);
         }
     }
 

@@ -14,6 +14,22 @@ internal sealed class ApplyRound(Applier applier, StoreMetrics metrics) : IBatch
 
     public void Run(List<ApplyMailbox> mailboxes)
     {
+        try
+        {
+            ApplyAll(mailboxes);
+        }
+        catch
+        {
+            foreach (var mailbox in mailboxes)
+            {
+                mailbox.Abandon();
+            }
+            throw; // The batch system stops the store.
+        }
+    }
+
+    private void ApplyAll(List<ApplyMailbox> mailboxes)
+    {
         var applied = 0;
         foreach (var mailbox in mailboxes)
         {
