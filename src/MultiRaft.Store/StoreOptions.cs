@@ -68,6 +68,11 @@ public sealed record StoreOptions
     /// <summary>Live log bytes a region keeps before log GC cuts it, whatever the entry count.</summary>
     public long LogGcThresholdBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>Live log bytes of a region that the shared log's purge copies forward to free an old segment. A
+    /// region with more is asked to compact instead: the copy holds the lock every append waits for, and a busy
+    /// region's entries (tens of MB) would be copied only to die at its next log GC.</summary>
+    public long LogPurgeRewriteBytes { get; init; } = 2L * 1024 * 1024;
+
     /// <summary>How often the shared log reclaims disk (truncating its prefix, moving live entries forward).</summary>
     public TimeSpan LogPurgeInterval { get; init; } = TimeSpan.FromSeconds(10);
 

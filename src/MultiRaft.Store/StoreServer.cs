@@ -276,8 +276,9 @@ public sealed partial class StoreServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Reclaims the shared log's disk now and then: its prefix is truncated once compaction (and, for
-    /// lagging regions, rewriting their live entries forward) leaves nothing live there.</summary>
+    /// <summary>Reclaims the shared log's disk now and then: its prefix is truncated once nothing live is left
+    /// there. Regions with little live log are rewritten forward; those with more are asked to compact, so the
+    /// next purge frees the segment.</summary>
     private async Task PurgeLogAsync(SnapshotFiles snapshots, CancellationToken cancellation)
     {
         using var timer = new PeriodicTimer(_options.LogPurgeInterval);
@@ -285,8 +286,12 @@ public sealed partial class StoreServer : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellation).ConfigureAwait(false))
             {
-                var result = _log.Purge(maxRewriteBytes: 64L * 1024 * 1024);
+                var result = _log.Purge(_options.LogPurgeRewriteBytes);
                 _logger.LogDebug("log purge: {Result}", result);
+                foreach (var region in result.MustCompact)
+                {
+                    _peers.Find(region)?.Post(new PeerInput(PeerInputKind.CompactLog));
+                }
                 snapshots.DeleteOlderThan(TimeSpan.FromMinutes(10));
             }
         }

@@ -9,18 +9,24 @@ namespace MultiRaft.Store.Batch;
 /// Log GC: once a region has more than <see cref="StoreOptions.LogGcThresholdEntries"/> applied entries in
 /// its log, or more than <see cref="StoreOptions.LogGcThresholdBytes"/> of live log, the log is cut at the
 /// applied index — or, on a leader, at the slowest follower's match when that
-/// is not too far behind, so a healthy follower is not pushed onto a snapshot. The applied state is made
-/// durable in the KV engine first: the log is never compacted past what the KV engine has durably applied.
+/// is not too far behind, so a healthy follower is not pushed onto a snapshot. A region the shared log's purge
+/// asked to compact (<see cref="Peer.LogCompactionRequested"/>: its old entries pin the log's oldest segment)
+/// is cut at the applied index whatever the thresholds. The applied state is made durable in the KV engine
+/// first: the log is never compacted past what the KV engine has durably applied.
 /// Every Raft worker's round calls it, concurrently: it keeps no state between calls.
 /// </summary>
 internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEngine kv)
 {
-    public void Compact(List<(Peer Peer, Ready Ready)> readies)
+    /// <summary>Compacts the logs of <paramref name="peers"/> that are due (the round's peers with output, and
+    /// any whose compaction was requested).</summary>
+    public void Compact(IEnumerable<Peer> peers)
     {
         var threshold = (ulong)options.LogGcThresholdEntries;
         List<(Peer Peer, ulong CompactTo)>? due = null;
-        foreach (var (peer, _) in readies)
+        foreach (var peer in peers)
         {
+            var forced = peer.LogCompactionRequested;
+            peer.LogCompactionRequested = false;
             if (peer.IsDestroyed || !peer.IsInitialized)
             {
                 continue;
@@ -28,12 +34,12 @@ internal sealed class LogCompactor(StoreOptions options, RaftLogEngine log, KvEn
             var stats = log.RegionStats(peer.RegionId);
             var first = stats.FirstIndex;
             var applied = peer.AppliedIndex;
-            if (applied < first || (applied - first < threshold && stats.LiveBytes < options.LogGcThresholdBytes))
+            if (applied < first || (!forced && applied - first < threshold && stats.LiveBytes < options.LogGcThresholdBytes))
             {
                 continue;
             }
             var compactTo = Math.Min(applied, stats.LastIndex);
-            if (peer.IsLeader && SlowestFollowerMatch(peer) is { } slowest && slowest + threshold >= applied)
+            if (!forced && peer.IsLeader && SlowestFollowerMatch(peer) is { } slowest && slowest + threshold >= applied)
             {
                 compactTo = Math.Min(compactTo, slowest);
             }

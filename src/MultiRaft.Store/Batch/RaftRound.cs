@@ -52,8 +52,8 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                     peer.OnReadStates(ready.ReadStates);
                     peer.ObserveRole();
                 }
-                compactor.Compact(_readies);
             }
+            compactor.Compact(DueForCompaction(peers));
         }
         finally
         {
@@ -68,6 +68,22 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             {
                 peers[i].ServeAppliedReads(); // Also those an apply worker woke this peer for.
                 peers[i].UpdateHibernation(_ticks[i], hibernateAfterTicks);
+            }
+        }
+    }
+
+    /// <summary>Peers whose log may be due for GC: those that had output this round, and those asked to.</summary>
+    private IEnumerable<Peer> DueForCompaction(List<Peer> peers)
+    {
+        foreach (var (peer, _) in _readies)
+        {
+            yield return peer;
+        }
+        foreach (var peer in peers)
+        {
+            if (peer.LogCompactionRequested && !_readies.Exists(r => r.Peer == peer))
+            {
+                yield return peer;
             }
         }
     }

@@ -80,6 +80,9 @@ internal sealed partial class Peer : Batch.IBatchItem
     /// <summary>Set by <see cref="PeerInputKind.Destroy"/>: the worker destroys the peer after this round.</summary>
     public bool DestroyRequested { get; private set; }
 
+    /// <summary>Set by <see cref="PeerInputKind.CompactLog"/>; the log compactor clears it.</summary>
+    public bool LogCompactionRequested { get; set; }
+
     /// <summary>The node's term after the last round, for reports from other threads.</summary>
     public ulong Term { get; private set; }
 
@@ -179,6 +182,9 @@ internal sealed partial class Peer : Batch.IBatchItem
             {
                 case PeerInputKind.Destroy:
                     DestroyRequested = true;
+                    break;
+                case PeerInputKind.CompactLog:
+                    LogCompactionRequested = true;
                     break;
                 case PeerInputKind.Propose:
                     Propose(input.Proposal!);

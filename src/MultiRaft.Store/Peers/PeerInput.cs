@@ -15,6 +15,9 @@ internal enum PeerInputKind : byte
     Campaign,
     /// <summary>PD says this replica was removed from its region while it was away.</summary>
     Destroy,
+    /// <summary>The shared log's purge cannot free its oldest segment while this region's old entries live
+    /// there: compact the log to the applied index now, whatever the thresholds.</summary>
+    CompactLog,
 }
 
 internal readonly record struct PeerInput(
