@@ -18,22 +18,27 @@ public static class AdminMethods
 }
 
 /// <summary>One membership step, in the order a replica moves: add a learner (it catches up by snapshot),
-/// promote it to voter, remove a peer (the leader too: it hands leadership over first).</summary>
+/// promote it to voter, remove a peer (the leader too: it hands leadership over first). Or, instead of the
+/// promotion, swap it in: the learner becomes a voter and a voter becomes a learner in one joint-consensus
+/// change, so the region never has an even number of voters; the demoted learner is removed afterwards.</summary>
 public enum PeerChangeKind : byte
 {
     AddLearner = 1,
     PromoteLearner = 2,
     RemovePeer = 3,
+    SwapVoter = 4,
 }
 
 /// <summary>Adds a learner on <see cref="StoreId"/> (<see cref="PeerId"/> 0: the store asks PD for one), or
-/// promotes / removes the peer <see cref="PeerId"/>.</summary>
+/// promotes / removes the peer <see cref="PeerId"/>; a swap promotes learner <see cref="PeerId"/> and demotes
+/// voter <see cref="DemotedPeerId"/> (not the leader) to learner.</summary>
 [MessagePackObject]
 public sealed record ChangePeerRequest(
     [property: Key(0)] RegionContext Context,
     [property: Key(1)] PeerChangeKind Kind,
     [property: Key(2)] ulong StoreId,
-    [property: Key(3)] ulong PeerId);
+    [property: Key(3)] ulong PeerId,
+    [property: Key(4)] ulong DemotedPeerId = 0);
 
 /// <summary>The region after the change was applied.</summary>
 [MessagePackObject]

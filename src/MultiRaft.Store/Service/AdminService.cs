@@ -87,8 +87,9 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         return (regionIds, peerIds);
     }
 
-    /// <summary>One membership step through Raft (joint consensus is not needed for a single step). A learner is
-    /// promoted only once it has caught up, so promoting never leaves the group waiting on a slow voter.</summary>
+    /// <summary>One membership step through Raft: a single-voter step directly, a swap through a joint
+    /// configuration. A learner is promoted only once it has caught up, so promoting never leaves the group
+    /// waiting on a slow voter.</summary>
     public async Task<ChangePeerResponse> ChangePeerAsync(ChangePeerRequest request, CancellationToken cancellation)
     {
         var error = _checks.Region(request.Context, out var peer) ?? RequestChecks.ConfEpoch(request.Context, peer.Region) ?? RequestChecks.Leader(peer);
@@ -98,10 +99,14 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         {
             storeId = peer.Region.PeerById(peerId)?.StoreId ?? 0;
         }
-        error ??= PeerChangePlanner.Check(peer.Region, request.Kind, storeId, peerId);
-        if (error is null && request.Kind == PeerChangeKind.PromoteLearner && !CaughtUp(peer, peerId))
+        error ??= PeerChangePlanner.Check(peer.Region, request.Kind, storeId, peerId, request.DemotedPeerId);
+        if (error is null && request.Kind is PeerChangeKind.PromoteLearner or PeerChangeKind.SwapVoter && !CaughtUp(peer, peerId))
         {
             error = RegionError.ServerIsBusy($"learner {peerId} is still catching up; promote it later");
+        }
+        if (error is null && request.Kind == PeerChangeKind.SwapVoter && request.DemotedPeerId == peer.PeerId)
+        {
+            error = RegionError.InvalidArgument($"peer {peerId} leads region {peer.RegionId}: transfer leadership before demoting it");
         }
         if (error is not null)
         {
@@ -111,7 +116,10 @@ internal sealed class AdminService(StoreOptions options, PeerRegistry peers, PdC
         {
             peerId = await pd.AllocIdAsync(1, cancellation).ConfigureAwait(false);
         }
-        var step = new PeerChange(peer.RegionId, request.Context.Epoch, request.Kind, new PeerInfo(peerId, storeId, request.Kind == PeerChangeKind.AddLearner));
+        var demoted = request.Kind == PeerChangeKind.SwapVoter && peer.Region.PeerById(request.DemotedPeerId) is { } voter
+            ? new PeerInfo(voter.Id, voter.StoreId, IsLearner: true)
+            : (PeerInfo?)null;
+        var step = new PeerChange(peer.RegionId, request.Context.Epoch, request.Kind, new PeerInfo(peerId, storeId, request.Kind == PeerChangeKind.AddLearner), demoted);
         var proposal = new Proposal(PeerChangePlanner.ToConfChange(step));
         var result = await KvService.ProposeAsync(_checks, peer, proposal, cancellation).ConfigureAwait(false);
         return new ChangePeerResponse(result.Error, result.Regions?[0]);

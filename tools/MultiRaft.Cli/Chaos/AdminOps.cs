@@ -130,28 +130,40 @@ internal sealed class AdminOps(ChaosCluster cluster, Func<Random, string> splitK
         {
             return $"move region {region.Id}: add learner on store {target}: {added.Error}";
         }
-        var current = added.Region;
+        // Half the moves swap the learner in for the victim through a joint configuration, the other half
+        // promote it first (four voters for a moment); either way the victim is removed last.
+        var victim = removable[random.Next(removable.Length)];
+        var swap = random.Next(2) == 0;
+        var kind = swap ? PeerChangeKind.SwapVoter : PeerChangeKind.PromoteLearner;
+        var promoted = await RetryAsync(added.Region, RegionErrorKind.ServerIsBusy,
+            context => ChangeAsync(leader.StoreId, context, kind, target, learner.Id, cancellation, swap ? victim.Id : 0), cancellation).ConfigureAwait(false);
+        if (promoted.Error is not null)
+        {
+            return $"move region {region.Id}: {kind} on store {target}: {promoted.Error}";
+        }
+        // After a swap Raft takes further changes only once the leader has left the joint configuration.
+        var removed = await RetryAsync(promoted.Region!, RegionErrorKind.ProposalDropped,
+            context => ChangeAsync(leader.StoreId, context, PeerChangeKind.RemovePeer, victim.StoreId, victim.Id, cancellation), cancellation).ConfigureAwait(false);
+        return $"move region {region.Id} from store {victim.StoreId} to store {target} ({kind}): {removed.Error?.ToString() ?? "ok"}";
+    }
+
+    /// <summary>Sends a membership step against <paramref name="region"/>'s epoch, again while the answer is
+    /// <paramref name="transient"/> (up to 50 times, 100 ms apart).</summary>
+    private static async Task<ChangePeerResponse> RetryAsync(RegionInfo region, RegionErrorKind transient, Func<RegionContext, Task<ChangePeerResponse>> change, CancellationToken cancellation)
+    {
         for (var attempt = 0; ; attempt++)
         {
-            var promoted = await ChangeAsync(leader.StoreId, new RegionContext(region.Id, current.Epoch), PeerChangeKind.PromoteLearner, target, learner.Id, cancellation).ConfigureAwait(false);
-            if (promoted.Error is null)
+            var answer = await change(new RegionContext(region.Id, region.Epoch)).ConfigureAwait(false);
+            if (answer.Error?.Kind != transient || attempt == 50)
             {
-                current = promoted.Region!;
-                break;
-            }
-            if (promoted.Error.Kind != RegionErrorKind.ServerIsBusy || attempt == 50)
-            {
-                return $"move region {region.Id}: promote on store {target}: {promoted.Error}";
+                return answer;
             }
             await Task.Delay(100, cancellation).ConfigureAwait(false);
         }
-        var victim = removable[random.Next(removable.Length)];
-        var removed = await ChangeAsync(leader.StoreId, new RegionContext(region.Id, current.Epoch), PeerChangeKind.RemovePeer, victim.StoreId, victim.Id, cancellation).ConfigureAwait(false);
-        return $"move region {region.Id} from store {victim.StoreId} to store {target}: {removed.Error?.ToString() ?? "ok"}";
     }
 
-    private Task<ChangePeerResponse> ChangeAsync(ulong store, RegionContext context, PeerChangeKind kind, ulong targetStore, ulong peer, CancellationToken cancellation) =>
-        CallAsync<ChangePeerRequest, ChangePeerResponse>(store, AdminMethods.ChangePeer, new ChangePeerRequest(context, kind, targetStore, peer), cancellation);
+    private Task<ChangePeerResponse> ChangeAsync(ulong store, RegionContext context, PeerChangeKind kind, ulong targetStore, ulong peer, CancellationToken cancellation, ulong demoted = 0) =>
+        CallAsync<ChangePeerRequest, ChangePeerResponse>(store, AdminMethods.ChangePeer, new ChangePeerRequest(context, kind, targetStore, peer, demoted), cancellation);
 
     private async Task<TResponse> CallAsync<TRequest, TResponse>(ulong storeId, string method, TRequest request, CancellationToken cancellation)
     {
