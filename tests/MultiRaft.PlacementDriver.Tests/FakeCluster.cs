@@ -95,6 +95,12 @@ internal sealed class FakeCluster : IClusterView
         {
             state = state with { Region = region with { Peers = [.. region.Peers.Select(p => p.Id == promoted.Id ? p with { IsLearner = false } : p)], Epoch = conf } };
         }
+        else if (step.SwapVoter is { } swap)
+        {
+            Assert.NotEqual(state.Leader!.Value.Id, swap.Demoted.Id); // A store refuses to demote its leader.
+            var peers = region.Peers.Select(p => p.Id == swap.Learner.Id ? p with { IsLearner = false } : p.Id == swap.Demoted.Id ? p with { IsLearner = true } : p);
+            state = state with { Region = region with { Peers = [.. peers], Epoch = conf } };
+        }
         else if (step.RemovePeer is { } removed)
         {
             var peers = region.Peers.Where(p => p.Id != removed.Id).ToArray();

@@ -22,12 +22,13 @@ public class OperatorControllerTests
         Assert.Equal(add, cluster.Heartbeat(1)); // Not done yet: sent again.
 
         cluster.Apply(add);
-        var promote = cluster.Heartbeat(1)!;
-        Assert.Equal(500UL, promote.PromoteLearner!.Value.Id);
-        Assert.Equal(new EpochInfo(2, 1), promote.Epoch);
+        var swap = cluster.Heartbeat(1)!;
+        Assert.Equal(500UL, swap.SwapVoter!.Learner.Id);
+        Assert.Equal(region.Peers[2].Id, swap.SwapVoter.Demoted.Id);
+        Assert.Equal(new EpochInfo(2, 1), swap.Epoch);
         Assert.Equal(1, cluster.Controller.Running()[0].CurrentStep);
 
-        cluster.Apply(promote);
+        cluster.Apply(swap);
         var remove = cluster.Heartbeat(1)!;
         Assert.Equal(region.Peers[2].Id, remove.RemovePeer!.Value.Id);
 
@@ -39,6 +40,41 @@ public class OperatorControllerTests
         Assert.Equal("because", done.Reason);
         Assert.Equal(3, done.Steps.Length);
         Assert.Equal([1UL, 2, 4], cluster.Region(1).Region.Peers.Select(p => p.StoreId));
+    }
+
+    [Fact]
+    public void Moving_the_leaders_replica_hands_leadership_to_another_voter_before_the_swap()
+    {
+        var cluster = Cluster();
+        var state = cluster.Put(1, [1, 2, 3]);
+        var leader = state.Leader!.Value;
+        Assert.True(cluster.Controller.TryAdd(Operator.MovePeer(state.Region, leader, new PeerInfo(500, 4, true), "test", "hot"), out _));
+        cluster.Apply(cluster.Heartbeat(1)!); // Add the learner.
+
+        var transfer = cluster.Heartbeat(1)!;
+        Assert.NotNull(transfer.TransferLeaderToPeer);
+        Assert.NotEqual(leader.Id, transfer.TransferLeaderToPeer);
+        Assert.NotEqual(500UL, transfer.TransferLeaderToPeer);
+        cluster.Apply(transfer);
+        var swap = cluster.Heartbeat(1)!;
+        Assert.Equal(leader.Id, swap.SwapVoter!.Demoted.Id);
+
+        cluster.Settle();
+        Assert.Equal(OperatorState.Finished, Assert.Single(cluster.Controller.History()).State);
+        Assert.Equal([2UL, 3, 4], cluster.Region(1).Region.Peers.Select(p => p.StoreId).Order().ToArray());
+        Assert.All(cluster.Region(1).Region.Peers, p => Assert.False(p.IsLearner));
+    }
+
+    [Fact]
+    public void A_learner_or_a_lone_voter_is_moved_by_promotion_since_there_is_no_voter_to_swap_with()
+    {
+        var lone = new RegionInfo(1, [], [], new EpochInfo(1, 1), [new PeerInfo(11, 1, false)]);
+        var move = Operator.MovePeer(lone, lone.Peers[0], new PeerInfo(500, 2, true), "test", "lone");
+        Assert.IsType<PromoteLearnerAction>(move.Actions[1]);
+
+        var three = new RegionInfo(2, [], [], new EpochInfo(1, 1), [new PeerInfo(21, 1, false), new PeerInfo(22, 2, false), new PeerInfo(23, 3, true)]);
+        Assert.IsType<PromoteLearnerAction>(Operator.MovePeer(three, three.Peers[2], new PeerInfo(501, 4, true), "test", "learner").Actions[1]);
+        Assert.IsType<SwapVoterAction>(Operator.MovePeer(three, three.Peers[1], new PeerInfo(502, 4, true), "test", "voter").Actions[1]);
     }
 
     [Fact]

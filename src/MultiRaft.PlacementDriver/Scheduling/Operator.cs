@@ -11,7 +11,7 @@ public enum OperatorKind
     /// <summary>Hand leadership to another voter.</summary>
     TransferLeader,
 
-    /// <summary>Move a replica: add a learner on the target, promote it, remove the source peer.</summary>
+    /// <summary>Move a replica: add a learner on the target, swap it in for the source (or promote it), remove the source peer.</summary>
     MovePeer,
 
     /// <summary>Replace a replica on a down store, or add a missing one.</summary>
@@ -36,8 +36,8 @@ public abstract record OperatorAction
     /// region's epoch when the step began.</summary>
     public abstract bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline);
 
-    /// <summary>The step as sent to the leader, for the region as it stands now.</summary>
-    public abstract OperatorStep ToStep(RegionInfo region);
+    /// <summary>The step as sent to <paramref name="leader"/>, for the region as it stands now.</summary>
+    public abstract OperatorStep ToStep(RegionInfo region, PeerInfo leader);
 
     /// <summary>What kind of timeout applies while this step runs.</summary>
     internal virtual bool IsLeaderTransfer => false;
@@ -47,7 +47,7 @@ public sealed record AddLearnerAction(PeerInfo Peer) : OperatorAction
 {
     public override bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline) => region.PeerById(Peer.Id) is not null;
 
-    public override OperatorStep ToStep(RegionInfo region) =>
+    public override OperatorStep ToStep(RegionInfo region, PeerInfo leader) =>
         new(region.Id, region.Epoch, null, Peer with { IsLearner = true }, null, null, null);
 
     public override string ToString() => $"add learner {Peer.Id} on store {Peer.StoreId}";
@@ -57,17 +57,37 @@ public sealed record PromoteLearnerAction(PeerInfo Peer) : OperatorAction
 {
     public override bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline) => region.PeerById(Peer.Id) is { IsLearner: false };
 
-    public override OperatorStep ToStep(RegionInfo region) =>
+    public override OperatorStep ToStep(RegionInfo region, PeerInfo leader) =>
         new(region.Id, region.Epoch, null, null, Peer with { IsLearner = true }, null, null);
 
     public override string ToString() => $"promote learner {Peer.Id} on store {Peer.StoreId}";
+}
+
+/// <summary>Learner <see cref="Learner"/> becomes a voter and voter <see cref="Demoted"/> a learner in one
+/// joint-consensus change. A leader cannot demote itself: while <see cref="Demoted"/> leads, the step is to hand
+/// leadership to another voter first.</summary>
+public sealed record SwapVoterAction(PeerInfo Learner, PeerInfo Demoted) : OperatorAction
+{
+    public override bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline) =>
+        region.PeerById(Learner.Id) is { IsLearner: false } && region.PeerById(Demoted.Id) is not { IsLearner: false };
+
+    public override OperatorStep ToStep(RegionInfo region, PeerInfo leader)
+    {
+        if (leader.Id == Demoted.Id && Array.Find(region.Peers, p => !p.IsLearner && p.Id != Demoted.Id) is { Id: > 0 } heir)
+        {
+            return new(region.Id, region.Epoch, heir.Id, null, null, null, null);
+        }
+        return new(region.Id, region.Epoch, null, null, null, null, null, new SwapVoterStep(Learner with { IsLearner = true }, Demoted));
+    }
+
+    public override string ToString() => $"swap learner {Learner.Id} on store {Learner.StoreId} in for voter {Demoted.Id} on store {Demoted.StoreId}";
 }
 
 public sealed record RemovePeerAction(PeerInfo Peer) : OperatorAction
 {
     public override bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline) => region.PeerById(Peer.Id) is null;
 
-    public override OperatorStep ToStep(RegionInfo region) =>
+    public override OperatorStep ToStep(RegionInfo region, PeerInfo leader) =>
         new(region.Id, region.Epoch, null, null, null, region.PeerById(Peer.Id) ?? Peer, null);
 
     public override string ToString() => $"remove peer {Peer.Id} on store {Peer.StoreId}";
@@ -77,7 +97,7 @@ public sealed record TransferLeaderAction(PeerInfo To) : OperatorAction
 {
     public override bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline) => leader.Id == To.Id;
 
-    public override OperatorStep ToStep(RegionInfo region) => new(region.Id, region.Epoch, To.Id, null, null, null, null);
+    public override OperatorStep ToStep(RegionInfo region, PeerInfo leader) => new(region.Id, region.Epoch, To.Id, null, null, null, null);
 
     internal override bool IsLeaderTransfer => true;
 
@@ -89,7 +109,7 @@ public sealed record SplitAction(byte[][] Keys) : OperatorAction
 {
     public override bool IsDone(RegionInfo region, PeerInfo leader, EpochInfo baseline) => region.Epoch.Version > baseline.Version;
 
-    public override OperatorStep ToStep(RegionInfo region) => new(region.Id, region.Epoch, null, null, null, null, new SplitStep(Keys, [], []));
+    public override OperatorStep ToStep(RegionInfo region, PeerInfo leader) => new(region.Id, region.Epoch, null, null, null, null, new SplitStep(Keys, [], []));
 
     public override string ToString() => Keys.Length == 0 ? "split at the middle key" : $"split at {KeyText.Show(Keys[0])}";
 }
@@ -175,10 +195,17 @@ public sealed class Operator
         new(region, OperatorKind.TransferLeader, scheduler, reason, [new TransferLeaderAction(to)]);
 
     /// <summary>Moves the replica <paramref name="source"/> to <paramref name="target"/> (a new peer id on
-    /// another store): add it as a learner, promote it, remove the source.</summary>
-    public static Operator MovePeer(RegionInfo region, PeerInfo source, PeerInfo target, string scheduler, string reason, OperatorKind kind = OperatorKind.MovePeer) =>
-        new(region, kind, scheduler, reason,
-            [new AddLearnerAction(target with { IsLearner = true }), new PromoteLearnerAction(target with { IsLearner = true }), new RemovePeerAction(source)]);
+    /// another store): add it as a learner, swap it in for the source voter through a joint configuration (so the
+    /// region never has an even number of voters), remove the source. Where the source is a learner or the only
+    /// voter there is nothing to swap with: the learner is promoted instead.</summary>
+    public static Operator MovePeer(RegionInfo region, PeerInfo source, PeerInfo target, string scheduler, string reason, OperatorKind kind = OperatorKind.MovePeer)
+    {
+        var learner = target with { IsLearner = true };
+        OperatorAction takeOver = !source.IsLearner && region.Peers.Count(p => !p.IsLearner) >= 2
+            ? new SwapVoterAction(learner, source)
+            : new PromoteLearnerAction(learner);
+        return new(region, kind, scheduler, reason, [new AddLearnerAction(learner), takeOver, new RemovePeerAction(source)]);
+    }
 
     /// <summary>Adds a voter: a learner, then its promotion.</summary>
     public static Operator AddReplica(RegionInfo region, PeerInfo target, string scheduler, string reason) =>

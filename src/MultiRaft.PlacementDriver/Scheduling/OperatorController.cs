@@ -219,7 +219,7 @@ public sealed class OperatorController : IOperatorSource
                 EndLocked(op, OperatorState.TimedOut, TimeoutReason(op, limits));
                 return null;
             }
-            return op.Actions[op.Current].ToStep(region);
+            return op.Actions[op.Current].ToStep(region, heartbeat.Leader);
         }
     }
 
@@ -236,7 +236,7 @@ public sealed class OperatorController : IOperatorSource
                 {
                     continue; // Whatever happened to the region, its next heartbeat decides.
                 }
-                steps.Add(op.Actions[op.Current].ToStep(region));
+                steps.Add(op.Actions[op.Current].ToStep(region, leader));
             }
             return [.. steps];
         }

@@ -132,7 +132,15 @@ public sealed record OperatorStep(
     [property: Key(3)] PeerInfo? AddLearner,
     [property: Key(4)] PeerInfo? PromoteLearner,
     [property: Key(5)] PeerInfo? RemovePeer,
-    [property: Key(6)] SplitStep? Split);
+    [property: Key(6)] SplitStep? Split,
+    [property: Key(7)] SwapVoterStep? SwapVoter = null);
+
+/// <summary>Make learner <see cref="Learner"/> a voter and voter <see cref="Demoted"/> a learner in one
+/// joint-consensus change.</summary>
+[MessagePackObject]
+public sealed record SwapVoterStep(
+    [property: Key(0)] PeerInfo Learner,
+    [property: Key(1)] PeerInfo Demoted);
 
 /// <summary>Split at <see cref="SplitKeys"/> (empty: the store picks the middle key), creating regions with
 /// the given ids; <see cref="NewPeerIds"/>[i] are the peer ids of the i-th new region, in peer order.</summary>

@@ -54,6 +54,10 @@ internal sealed class OperatorExecutor(AdminService admin, ILogger logger)
         {
             error = (await admin.ChangePeerAsync(new ChangePeerRequest(context, PeerChangeKind.PromoteLearner, promoted.StoreId, promoted.Id), cancellation).ConfigureAwait(false)).Error;
         }
+        else if (step.SwapVoter is { } swap)
+        {
+            error = (await admin.ChangePeerAsync(new ChangePeerRequest(context, PeerChangeKind.SwapVoter, swap.Learner.StoreId, swap.Learner.Id, swap.Demoted.Id), cancellation).ConfigureAwait(false)).Error;
+        }
         else if (step.RemovePeer is { } removed)
         {
             error = (await admin.ChangePeerAsync(new ChangePeerRequest(context, PeerChangeKind.RemovePeer, removed.StoreId, removed.Id), cancellation).ConfigureAwait(false)).Error;
