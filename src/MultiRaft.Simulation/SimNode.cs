@@ -37,6 +37,13 @@ internal sealed class SimNode
 
     public SimStateMachine StateMachine { get; private set; } = new();
 
+    /// <summary>Whether this node applies like a store with apply workers: committed entries wait in
+    /// <see cref="Unapplied"/> and are reported applied later (membership changes are applied at once, after them).</summary>
+    public bool AppliesLater { get; init; }
+
+    /// <summary>Committed entries handed out and not yet applied (see <see cref="AppliesLater"/>).</summary>
+    public List<Entry> Unapplied { get; } = [];
+
     /// <summary>Proposals this incarnation made and has not yet seen applied: index → (term, write id).</summary>
     public Dictionary<ulong, (ulong Term, ulong WriteId)> Proposals { get; } = [];
 
@@ -46,18 +53,18 @@ internal sealed class SimNode
     /// <summary>The highest index at which this node's committed log was checked against the global record.</summary>
     public ulong CheckedCommit { get; set; }
 
-    public static SimNode Bootstrap(ulong id, ulong[] voters, int seed)
+    public static SimNode Bootstrap(ulong id, ulong[] voters, int seed, bool appliesLater = false)
     {
         var storage = new MemoryStorage();
         var machine = new SimStateMachine { AppliedIndex = BootstrapIndex };
         storage.ApplySnapshot(new Snapshot(new SnapshotMetadata(BootstrapIndex, BootstrapIndex, ConfState.OfVoters(voters)), machine.Encode(0)));
         storage.SetHardState(new HardState(BootstrapIndex, RaftNode.None, BootstrapIndex));
-        var node = new SimNode(id, storage, seed) { StateMachine = machine };
+        var node = new SimNode(id, storage, seed) { StateMachine = machine, AppliesLater = appliesLater };
         node.CheckedCommit = BootstrapIndex;
         return node;
     }
 
-    public static SimNode Joining(ulong id, int seed) => new(id, new MemoryStorage(), seed);
+    public static SimNode Joining(ulong id, int seed, bool appliesLater = false) => new(id, new MemoryStorage(), seed) { AppliesLater = appliesLater };
 
     private RaftNode NewRaftNode() => new(new RaftConfig
     {
@@ -73,6 +80,7 @@ internal sealed class SimNode
     public void Crash()
     {
         Alive = false;
+        Unapplied.Clear();
         Proposals.Clear();
         ReadsRequested.Clear();
     }

@@ -28,6 +28,7 @@ public sealed class Simulator
     private ulong _reads;
     private long _now;
     private bool _chaos = true;
+    private readonly Random _applyTiming;
 
     private Simulator(int seed, SimulationSettings settings)
     {
@@ -36,6 +37,8 @@ public sealed class Simulator
         (_scenario, var nodes) = settings.Resolve(seed);
         _initialNodes = nodes;
         _random = new Random(seed);
+        // A stream of its own, so the schedule the main stream drives stays what it was for a seed.
+        _applyTiming = new Random(unchecked((seed * 7919) + 17));
         _network = new SimNetwork(_random) { Faults = _scenario };
         _trace = settings.Trace ? new Queue<string>() : null;
         var voters = new ulong[nodes];
@@ -45,7 +48,7 @@ public sealed class Simulator
         }
         foreach (var id in voters)
         {
-            _nodes[id] = SimNode.Bootstrap(id, voters, seed);
+            _nodes[id] = SimNode.Bootstrap(id, voters, seed, appliesLater: _applyTiming.Next(2) == 0);
         }
         _nextId = (ulong)nodes + 1;
         _maxId = (ulong)(nodes + ExtraPeers);
@@ -134,7 +137,34 @@ public sealed class Simulator
             Compact();
         }
         ProcessReadies();
+        ApplySome();
         _checker.CheckLeaders(_nodes.Values);
+    }
+
+    /// <summary>Nodes that apply later catch up at random moments, as apply workers do.</summary>
+    private void ApplySome()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            if (node.Alive && node.Unapplied.Count > 0 && _applyTiming.Next(3) == 0)
+            {
+                ApplyHandedOut(node);
+            }
+        }
+    }
+
+    private void ApplyHandedOut(SimNode node)
+    {
+        if (node.Unapplied.Count == 0)
+        {
+            return;
+        }
+        foreach (var entry in node.Unapplied)
+        {
+            Apply(node, entry);
+        }
+        node.Node.AppliedTo(node.Unapplied[^1].Index);
+        node.Unapplied.Clear();
     }
 
     private void ClientActions()
@@ -301,7 +331,7 @@ public sealed class Simulator
         Trace($"conf change {change} at leader {leader.Id} ({state}): {result.Status} {result.Index}");
         if (result.IsAccepted && Array.Exists(change.Changes, c => c.NodeId == newId && newId != 0))
         {
-            _nodes[newId] = SimNode.Joining(newId, _seed);
+            _nodes[newId] = SimNode.Joining(newId, _seed, appliesLater: _applyTiming.Next(2) == 0);
             _nextId++;
         }
     }
@@ -385,6 +415,7 @@ public sealed class Simulator
         }
         if (ready.Snapshot is { } snapshot)
         {
+            ApplyHandedOut(node); // The snapshot replaces the state machine those entries go to.
             node.InstallSnapshot(snapshot);
             _checker.CheckSnapshotState(node);
             Trace($"node {node.Id} installed snapshot {snapshot.Metadata.Index}/{snapshot.Metadata.Term} {snapshot.Metadata.ConfState}");
@@ -402,9 +433,18 @@ public sealed class Simulator
                 Send(message);
             }
         }
-        foreach (var entry in ready.CommittedEntries)
+        var later = node.AppliesLater && !ready.CommittedEntries.Span.ToArray().Any(e => e.Type == EntryType.ConfChange);
+        if (later)
         {
-            Apply(node, entry);
+            node.Unapplied.AddRange(ready.CommittedEntries);
+        }
+        else
+        {
+            ApplyHandedOut(node);
+            foreach (var entry in ready.CommittedEntries)
+            {
+                Apply(node, entry);
+            }
         }
         foreach (var read in ready.ReadStates)
         {
@@ -413,7 +453,14 @@ public sealed class Simulator
                 _checker.CheckRead(node, read, mustSee);
             }
         }
-        node.Node.Advance(ready);
+        if (later)
+        {
+            node.Node.AdvanceApplyingLater(ready);
+        }
+        else
+        {
+            node.Node.Advance(ready);
+        }
         _checker.CheckCommitted(node);
         if (_trace is not null && before != (node.Node.Role, node.Node.Term))
         {
