@@ -19,12 +19,10 @@ public sealed class MembershipTests
     {
         await using var cluster = await TestCluster.StartAsync(stores: 4);
         var (region, leader) = await cluster.WaitForLeaderAsync();
-        var spare = Array.Find(cluster.Stores, s => region.PeerOnStore(s!.StoreId) is null)!;
         await using var client = cluster.NewClient();
-        await using var load = WriteLoad.Start(client);
-        await Task.Delay(300);
+        await using var load = await WriteLoad.StartAsync(client);
 
-        var (added, learner) = await AddLearnerAsync(cluster, leader, region, spare);
+        var (spare, added, learner) = await AddLearnerOnSpareAsync(cluster, leader, region);
         var promoted = await WhileBusyAsync(() => ChangeAsync(cluster, leader, added, PeerChangeKind.PromoteLearner, spare.StoreId, learner.Id));
         Assert.Null(promoted.Error);
         Assert.False(promoted.Region!.PeerById(learner.Id)!.Value.IsLearner);
@@ -46,12 +44,10 @@ public sealed class MembershipTests
     {
         await using var cluster = await TestCluster.StartAsync(stores: 4);
         var (region, leader) = await cluster.WaitForLeaderAsync();
-        var spare = Array.Find(cluster.Stores, s => region.PeerOnStore(s!.StoreId) is null)!;
         await using var client = cluster.NewClient();
-        await using var load = WriteLoad.Start(client);
-        await Task.Delay(300);
+        await using var load = await WriteLoad.StartAsync(client);
 
-        var (added, learner) = await AddLearnerAsync(cluster, leader, region, spare);
+        var (spare, added, learner) = await AddLearnerOnSpareAsync(cluster, leader, region);
         leader = (await cluster.WaitForLeaderAsync()).Leader; // The voter to demote must not lead.
         var outgoing = added.Peers.First(p => !p.IsLearner && p.Id != leader.Id);
         var swapped = await WhileBusyAsync(() => ChangeAsync(cluster, leader, added, PeerChangeKind.SwapVoter, spare.StoreId, learner.Id, outgoing.Id));
@@ -124,15 +120,16 @@ public sealed class MembershipTests
         return true;
     }
 
-    /// <summary>Adds a learner on <paramref name="spare"/> and waits for it to install its snapshot.</summary>
-    private static async Task<(RegionInfo Region, PeerInfo Learner)> AddLearnerAsync(TestCluster cluster, PeerInfo leader, RegionInfo region, StoreServer spare)
+    /// <summary>Adds a learner on the store without a replica and waits for it to install its snapshot.</summary>
+    private static async Task<(StoreServer Spare, RegionInfo Region, PeerInfo Learner)> AddLearnerOnSpareAsync(TestCluster cluster, PeerInfo leader, RegionInfo region)
     {
+        var spare = Array.Find(cluster.Stores, s => region.PeerOnStore(s!.StoreId) is null)!;
         var added = await ChangeAsync(cluster, leader, region, PeerChangeKind.AddLearner, spare.StoreId, 0);
         Assert.Null(added.Error);
         var learner = added.Region!.PeerOnStore(spare.StoreId)!.Value;
         Assert.True(learner.IsLearner);
         await Wait.Until(() => spare.SnapshotsInstalled > 0 && spare.RegionCount == 1, "the learner installed a snapshot");
-        return (added.Region, learner);
+        return (spare, added.Region, learner);
     }
 
     /// <summary>Repeats a promotion while the store answers that the learner is still catching up.</summary>
@@ -168,7 +165,8 @@ public sealed class MembershipTests
         private readonly CancellationTokenSource _stop = new();
         private Task _writer = Task.CompletedTask;
 
-        public static WriteLoad Start(RawKvClient client)
+        /// <summary>Starts the writes and lets them run a moment before the first membership step.</summary>
+        public static async Task<WriteLoad> StartAsync(RawKvClient client)
         {
             var load = new WriteLoad();
             load._writer = Task.Run(async () =>
@@ -186,6 +184,7 @@ public sealed class MembershipTests
                     }
                 }
             });
+            await Task.Delay(300);
             return load;
         }
 
