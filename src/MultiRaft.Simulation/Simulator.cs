@@ -141,6 +141,18 @@ public sealed class Simulator
         _checker.CheckLeaders(_nodes.Values);
     }
 
+    private static bool ChangesMembership(ReadOnlySpan<Entry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.Type == EntryType.ConfChange)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Nodes that apply later catch up at random moments, as apply workers do.</summary>
     private void ApplySome()
     {
@@ -433,7 +445,7 @@ public sealed class Simulator
                 Send(message);
             }
         }
-        var later = node.AppliesLater && !ready.CommittedEntries.Span.ToArray().Any(e => e.Type == EntryType.ConfChange);
+        var later = node.AppliesLater && !ChangesMembership(ready.CommittedEntries.Span);
         if (later)
         {
             node.Unapplied.AddRange(ready.CommittedEntries);
