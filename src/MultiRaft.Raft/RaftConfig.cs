@@ -56,6 +56,12 @@ public sealed record RaftConfig
     /// can have counted on yet (a region just made by a split) turns this off so the group elects at once.</summary>
     public bool QuietOnStart { get; init; } = true;
 
+    /// <summary>The host persists a Ready's entries and hard state after it has moved on: it calls
+    /// <see cref="RaftNode.AdvanceWritingLater"/> and reports durability with <see cref="RaftNode.PersistedTo"/>,
+    /// so the node takes new input while its log write is in flight. Committed entries are then handed out only
+    /// once this node has them durably.</summary>
+    public bool AsyncLogWrites { get; init; }
+
     public void Validate()
     {
         if (Id == 0)

@@ -26,7 +26,7 @@ public sealed partial class RaftNode
             }
             return CurrentSoftState != _previousSoftState
                 || CurrentHardState != _previousHardState
-                || !_log.Unstable.IsEmpty
+                || _log.Unstable.HasEntriesToPersist
                 || _log.HasPendingSnapshot
                 || _messages.Count > 0
                 || _messagesAfterPersist.Count > 0
@@ -50,17 +50,18 @@ public sealed partial class RaftNode
         ReleaseLastSentBatch();
         var soft = CurrentSoftState;
         var hard = CurrentHardState;
+        var entries = EntriesToPersist();
         var ready = new Ready
         {
             SoftState = soft != _previousSoftState ? soft : null,
             HardState = hard != _previousHardState ? hard : null,
-            Entries = UnstableEntries(),
+            Entries = entries,
             Snapshot = _log.PendingSnapshot,
             Messages = _messages,
             MessagesAfterPersist = _messagesAfterPersist,
             CommittedEntries = NextCommittedEntries(),
             ReadStates = _readStates,
-            MustSync = _log.Unstable.Count > 0 || hard.Term != _previousHardState.Term || hard.Vote != _previousHardState.Vote
+            MustSync = entries.Length > 0 || hard.Term != _previousHardState.Term || hard.Vote != _previousHardState.Vote
                 || _log.HasPendingSnapshot,
         };
         _messages = [];
@@ -71,13 +72,13 @@ public sealed partial class RaftNode
         return ready;
     }
 
-    private EntryList UnstableEntries()
+    private EntryList EntriesToPersist()
     {
-        if (_log.Unstable.IsEmpty)
+        if (!_log.Unstable.HasEntriesToPersist)
         {
             return EntryList.Empty;
         }
-        _log.Unstable.CopyTo(_readyEntries);
+        _log.Unstable.CopyEntriesToPersist(_readyEntries);
         return _readyEntriesView ??= new EntryList(_readyEntries);
     }
 
@@ -89,9 +90,10 @@ public sealed partial class RaftNode
             return EntryList.Empty;
         }
         _readyCommitted.Clear();
-        if (_log.Slice(from, _log.Committed + 1, _config.MaxCommittedBytesPerReady, _readyCommitted) != LogRead.Ok)
+        var last = _log.MaxAppliableIndex;
+        if (_log.Slice(from, last + 1, _config.MaxCommittedBytesPerReady, _readyCommitted) != LogRead.Ok)
         {
-            throw new InvalidOperationException($"committed entries [{from}, {_log.Committed}] are not readable: {_log}");
+            throw new InvalidOperationException($"committed entries [{from}, {last}] are not readable: {_log}");
         }
         if (Role == RaftRole.Leader)
         {
@@ -127,6 +129,44 @@ public sealed partial class RaftNode
         }
     }
 
+    /// <summary>
+    /// The host has sent <paramref name="ready"/>'s <see cref="Ready.Messages"/>, queued its entries and hard
+    /// state for one durable write, and handed its committed entries to be applied later (see
+    /// <see cref="AdvanceApplyingLater"/>). Once the write is durable it sends
+    /// <see cref="Ready.MessagesAfterPersist"/> and calls <see cref="PersistedTo"/>; writes complete in the
+    /// order their Readys were taken. A Ready with a snapshot is not written later: the host waits for its
+    /// earlier writes, persists it and calls <see cref="AdvanceApplyingLater"/>. Needs <see cref="RaftConfig.AsyncLogWrites"/>.
+    /// </summary>
+    public void AdvanceWritingLater(Ready ready)
+    {
+        if (!_config.AsyncLogWrites)
+        {
+            throw new InvalidOperationException("writing later needs RaftConfig.AsyncLogWrites");
+        }
+        if (ready.Snapshot is not null)
+        {
+            throw new InvalidOperationException("a Ready with a snapshot is persisted before the node advances");
+        }
+        TakeOutstanding(ready);
+        if (ready.Entries.Length > 0)
+        {
+            _log.Unstable.AcceptInProgress(ready.Entries[^1].Index);
+        }
+        if (ready.CommittedEntries.Length > 0)
+        {
+            _log.ApplyingTo(ready.CommittedEntries[^1].Index);
+        }
+    }
+
+    /// <summary>The write that ended with entry (<paramref name="index"/>, <paramref name="term"/>) is durable.
+    /// A report about entries since replaced by a new leader's is ignored: the entries that replaced them are
+    /// reported by a later write.</summary>
+    public void PersistedTo(ulong index, ulong term)
+    {
+        _log.StableTo(index, term);
+        CountOwnDurableCopy();
+    }
+
     /// <summary>The host has applied every entry up to <paramref name="index"/>, which it was handed
     /// (see <see cref="AdvanceApplyingLater"/>). A report older than what the node knows is ignored.</summary>
     public void AppliedTo(ulong index)
@@ -145,15 +185,7 @@ public sealed partial class RaftNode
 
     private void AdvancePersisted(Ready ready)
     {
-        if (!ReferenceEquals(ready, _outstanding))
-        {
-            throw new InvalidOperationException("advancing a Ready that is not the outstanding one");
-        }
-        _outstanding = null;
-        if (ready.HardState is { } hard)
-        {
-            _previousHardState = hard;
-        }
+        TakeOutstanding(ready);
         if (ready.Snapshot is { } snapshot)
         {
             _log.StableSnapTo(snapshot.Metadata.Index);
@@ -163,12 +195,30 @@ public sealed partial class RaftNode
         if (ready.Entries.Length > 0)
         {
             var last = ready.Entries[^1];
-            _log.StableTo(last.Index, last.Term);
-            if (Role == RaftRole.Leader && _tracker.Progress.TryGetValue(Id, out var self) && self.MaybeUpdate(_log.StableLastIndex) && MaybeCommit())
-            {
-                // The leader's own durable copy completed a quorum (always so in a single-voter group).
-                BroadcastAppend();
-            }
+            PersistedTo(last.Index, last.Term);
+        }
+    }
+
+    private void TakeOutstanding(Ready ready)
+    {
+        if (!ReferenceEquals(ready, _outstanding))
+        {
+            throw new InvalidOperationException("advancing a Ready that is not the outstanding one");
+        }
+        _outstanding = null;
+        if (ready.HardState is { } hard)
+        {
+            // Also when the write is still in flight: writes complete in order, so the next Ready need not repeat it.
+            _previousHardState = hard;
+        }
+    }
+
+    private void CountOwnDurableCopy()
+    {
+        if (Role == RaftRole.Leader && _tracker.Progress.TryGetValue(Id, out var self) && self.MaybeUpdate(_log.StableLastIndex) && MaybeCommit())
+        {
+            // The leader's own durable copy completed a quorum (always so in a single-voter group).
+            BroadcastAppend();
         }
     }
 }

@@ -40,7 +40,7 @@ public sealed partial class RaftNode
         _config = config;
         _random = config.Random;
         Id = config.Id;
-        _log = new RaftLog(config.Storage);
+        _log = new RaftLog(config.Storage, config.AsyncLogWrites);
         _tracker = new ProgressTracker(config.MaxInflightMessages, config.MaxInflightBytes);
 
         var (hardState, confState) = config.Storage.InitialState();

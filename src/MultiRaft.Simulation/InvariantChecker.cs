@@ -73,7 +73,8 @@ internal sealed class InvariantChecker
     /// compare it with the one recorded when another node committed it.</summary>
     public void CheckCommitted(SimNode node)
     {
-        var upTo = Math.Min(node.Node.CommitIndex, node.Storage.LastIndex);
+        // A node that writes later may still hold, below its commit index, stale entries a pending write replaces.
+        var upTo = Math.Min(Math.Min(node.Node.CommitIndex, node.Storage.LastIndex), node.FirstPendingIndex - 1);
         var from = Math.Max(node.CheckedCommit + 1, node.Storage.FirstIndex);
         for (var index = from; index <= upTo; index++)
         {

@@ -18,9 +18,10 @@ internal sealed class SimNode
     private ulong _chainBase;
     private int _incarnation;
 
-    private SimNode(ulong id, MemoryStorage storage, int seed)
+    private SimNode(ulong id, MemoryStorage storage, int seed, bool writesLater)
     {
         Id = id;
+        WritesLater = writesLater;
         Storage = storage;
         _seed = seed;
         _chainBase = storage.FirstIndex - 1;
@@ -44,6 +45,30 @@ internal sealed class SimNode
     /// <summary>Committed entries handed out and not yet applied (see <see cref="AppliesLater"/>).</summary>
     public List<Entry> Unapplied { get; } = [];
 
+    /// <summary>Whether this node writes like a store with a log writer thread: each Ready's write waits in
+    /// <see cref="PendingWrites"/>, and the node goes on, until it is made durable (and reported) later.</summary>
+    public bool WritesLater { get; init; }
+
+    /// <summary>Writes taken from Readys and not yet durable, oldest first; a crash loses them.</summary>
+    public List<PendingWrite> PendingWrites { get; } = [];
+
+    /// <summary>The lowest index a pending write will (re)write: the stored log is final only below it.</summary>
+    public ulong FirstPendingIndex
+    {
+        get
+        {
+            var first = ulong.MaxValue;
+            foreach (var write in PendingWrites)
+            {
+                if (write.Entries.Length > 0)
+                {
+                    first = Math.Min(first, write.Entries[0].Index);
+                }
+            }
+            return first;
+        }
+    }
+
     /// <summary>Proposals this incarnation made and has not yet seen applied: index → (term, write id).</summary>
     public Dictionary<ulong, (ulong Term, ulong WriteId)> Proposals { get; } = [];
 
@@ -53,18 +78,19 @@ internal sealed class SimNode
     /// <summary>The highest index at which this node's committed log was checked against the global record.</summary>
     public ulong CheckedCommit { get; set; }
 
-    public static SimNode Bootstrap(ulong id, ulong[] voters, int seed, bool appliesLater = false)
+    public static SimNode Bootstrap(ulong id, ulong[] voters, int seed, bool appliesLater = false, bool writesLater = false)
     {
         var storage = new MemoryStorage();
         var machine = new SimStateMachine { AppliedIndex = BootstrapIndex };
         storage.ApplySnapshot(new Snapshot(new SnapshotMetadata(BootstrapIndex, BootstrapIndex, ConfState.OfVoters(voters)), machine.Encode(0)));
         storage.SetHardState(new HardState(BootstrapIndex, RaftNode.None, BootstrapIndex));
-        var node = new SimNode(id, storage, seed) { StateMachine = machine, AppliesLater = appliesLater };
+        var node = new SimNode(id, storage, seed, writesLater) { StateMachine = machine, AppliesLater = appliesLater };
         node.CheckedCommit = BootstrapIndex;
         return node;
     }
 
-    public static SimNode Joining(ulong id, int seed, bool appliesLater = false) => new(id, new MemoryStorage(), seed) { AppliesLater = appliesLater };
+    public static SimNode Joining(ulong id, int seed, bool appliesLater = false, bool writesLater = false) =>
+        new(id, new MemoryStorage(), seed, writesLater) { AppliesLater = appliesLater };
 
     private RaftNode NewRaftNode() => new(new RaftConfig
     {
@@ -75,12 +101,14 @@ internal sealed class SimNode
         Applied = Storage.Snapshot()!.Metadata.Index,
         MaxSizePerMessage = 4096,
         MaxInflightMessages = 8,
+        AsyncLogWrites = WritesLater,
     });
 
     public void Crash()
     {
         Alive = false;
         Unapplied.Clear();
+        PendingWrites.Clear();
         Proposals.Clear();
         ReadsRequested.Clear();
     }
@@ -152,3 +180,6 @@ internal sealed class SimNode
         _chainBase = compactTo;
     }
 }
+
+/// <summary>One Ready's write, in flight: its entries (copied), hard state, and the messages that wait for it.</summary>
+internal sealed record PendingWrite(Entry[] Entries, HardState? HardState, List<Message> AfterPersist);

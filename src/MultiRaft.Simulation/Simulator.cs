@@ -29,6 +29,7 @@ public sealed class Simulator
     private long _now;
     private bool _chaos = true;
     private readonly Random _applyTiming;
+    private readonly Random _writeTiming;
 
     private Simulator(int seed, SimulationSettings settings)
     {
@@ -39,6 +40,7 @@ public sealed class Simulator
         _random = new Random(seed);
         // A stream of its own, so the schedule the main stream drives stays what it was for a seed.
         _applyTiming = new Random(unchecked((seed * 7919) + 17));
+        _writeTiming = new Random(unchecked((seed * 7927) + 29));
         _network = new SimNetwork(_random) { Faults = _scenario };
         _trace = settings.Trace ? new Queue<string>() : null;
         var voters = new ulong[nodes];
@@ -48,7 +50,7 @@ public sealed class Simulator
         }
         foreach (var id in voters)
         {
-            _nodes[id] = SimNode.Bootstrap(id, voters, seed, appliesLater: _applyTiming.Next(2) == 0);
+            _nodes[id] = SimNode.Bootstrap(id, voters, seed, appliesLater: _applyTiming.Next(2) == 0, writesLater: _writeTiming.Next(2) == 0);
         }
         _nextId = (ulong)nodes + 1;
         _maxId = (ulong)(nodes + ExtraPeers);
@@ -137,6 +139,7 @@ public sealed class Simulator
             Compact();
         }
         ProcessReadies();
+        PersistSome();
         ApplySome();
         _checker.CheckLeaders(_nodes.Values);
     }
@@ -151,6 +154,52 @@ public sealed class Simulator
             }
         }
         return false;
+    }
+
+    /// <summary>Nodes that write later make some of their oldest pending writes durable at random moments, as a
+    /// log writer thread does.</summary>
+    private void PersistSome()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            if (node.Alive && node.PendingWrites.Count > 0 && _writeTiming.Next(2) == 0)
+            {
+                PersistPending(node, 1 + _writeTiming.Next(node.PendingWrites.Count));
+                if (!node.Node.HasReady) // Else the node may hold a snapshot its storage does not have yet.
+                {
+                    _checker.CheckCommitted(node);
+                }
+            }
+        }
+    }
+
+    private void PersistPending(SimNode node, int count)
+    {
+        for (; count > 0 && node.PendingWrites.Count > 0; count--)
+        {
+            var write = node.PendingWrites[0];
+            node.PendingWrites.RemoveAt(0);
+            Persist(node, write.Entries, write.HardState);
+            foreach (var message in write.AfterPersist)
+            {
+                Send(message);
+            }
+            if (write.Entries.Length > 0)
+            {
+                node.Node.PersistedTo(write.Entries[^1].Index, write.Entries[^1].Term);
+            }
+            Trace($"node {node.Id} wrote {write.Entries.Length} entries durably");
+        }
+    }
+
+    private void Persist(SimNode node, ReadOnlySpan<Entry> entries, HardState? hardState)
+    {
+        node.PersistEntries(entries);
+        _checker.CheckPersisted(node, entries);
+        if (hardState is { } hard)
+        {
+            node.Storage.SetHardState(hard);
+        }
     }
 
     /// <summary>Nodes that apply later catch up at random moments, as apply workers do.</summary>
@@ -343,7 +392,7 @@ public sealed class Simulator
         Trace($"conf change {change} at leader {leader.Id} ({state}): {result.Status} {result.Index}");
         if (result.IsAccepted && Array.Exists(change.Changes, c => c.NodeId == newId && newId != 0))
         {
-            _nodes[newId] = SimNode.Joining(newId, _seed, appliesLater: _applyTiming.Next(2) == 0);
+            _nodes[newId] = SimNode.Joining(newId, _seed, appliesLater: _applyTiming.Next(2) == 0, writesLater: _writeTiming.Next(2) == 0);
             _nextId++;
         }
     }
@@ -425,24 +474,29 @@ public sealed class Simulator
             Crash(node, "crash before the write was durable");
             return;
         }
+        var writeLater = node.WritesLater && ready.Snapshot is null;
         if (ready.Snapshot is { } snapshot)
         {
+            PersistPending(node, int.MaxValue); // The snapshot replaces what they wrote: they go first.
             ApplyHandedOut(node); // The snapshot replaces the state machine those entries go to.
             node.InstallSnapshot(snapshot);
             _checker.CheckSnapshotState(node);
             Trace($"node {node.Id} installed snapshot {snapshot.Metadata.Index}/{snapshot.Metadata.Term} {snapshot.Metadata.ConfState}");
         }
-        node.PersistEntries(ready.Entries);
-        _checker.CheckPersisted(node, ready.Entries);
-        if (ready.HardState is { } hard)
+        if (writeLater)
         {
-            node.Storage.SetHardState(hard);
+            var afterPersist = _settings.UnsafeSendBeforePersist ? [] : ready.MessagesAfterPersist;
+            node.PendingWrites.Add(new PendingWrite(ready.Entries.ToArray(), ready.HardState, afterPersist));
         }
-        if (!_settings.UnsafeSendBeforePersist)
+        else
         {
-            foreach (var message in ready.MessagesAfterPersist)
+            Persist(node, ready.Entries.Span, ready.HardState);
+            if (!_settings.UnsafeSendBeforePersist)
             {
-                Send(message);
+                foreach (var message in ready.MessagesAfterPersist)
+                {
+                    Send(message);
+                }
             }
         }
         var later = node.AppliesLater && !ChangesMembership(ready.CommittedEntries.Span);
@@ -465,7 +519,15 @@ public sealed class Simulator
                 _checker.CheckRead(node, read, mustSee);
             }
         }
-        if (later)
+        if (writeLater)
+        {
+            node.Node.AdvanceWritingLater(ready);
+            if (!later && ready.CommittedEntries.Length > 0)
+            {
+                node.Node.AppliedTo(ready.CommittedEntries[^1].Index);
+            }
+        }
+        else if (later)
         {
             node.Node.AdvanceApplyingLater(ready);
         }

@@ -119,6 +119,7 @@ internal sealed class TestCluster
                 {
                     outbox.AddRange(peer.HandleReady());
                 }
+                outbox.AddRange(peer.TakeDurableMessages());
             }
             // A Ready can produce work for the next one without sending anything (a single-voter leader commits
             // in Advance), so the group is quiet only when no node has a Ready left either.
@@ -167,13 +168,34 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
     /// <summary>Committed entries handed out and not yet applied (see <see cref="AppliesLater"/>).</summary>
     public List<Entry> Handed { get; } = [];
 
-    /// <summary>Persists, applies and advances one Ready; returns the messages to deliver (all of them,
-    /// since persistence here is immediate).</summary>
+    /// <summary>When set (the node needs <see cref="RaftConfig.AsyncLogWrites"/>), the peer writes like a host
+    /// with a log writer thread: each Ready's write waits in <see cref="Writes"/> until <see cref="FlushWrites"/>.</summary>
+    public bool WritesLater { get; set; }
+
+    /// <summary>Writes taken from Readys and not yet durable, oldest first (see <see cref="WritesLater"/>).</summary>
+    public List<(Entry[] Entries, HardState? HardState, List<Message> AfterPersist)> Writes { get; } = [];
+
+    private readonly List<Message> _durableMessages = [];
+
+    /// <summary>Persists, applies and advances one Ready; returns the messages to deliver now (all of them when
+    /// persistence is immediate).</summary>
     public List<Message> HandleReady()
     {
         var ready = Node.GetReady();
-        Storage.Persist(ready);
         ReadStates.AddRange(ready.ReadStates);
+        if (WritesLater && ready.Snapshot is null)
+        {
+            Writes.Add((ready.Entries.ToArray(), ready.HardState, ready.MessagesAfterPersist));
+            Handed.AddRange(ready.CommittedEntries);
+            Node.AdvanceWritingLater(ready);
+            if (!AppliesLater)
+            {
+                ApplyHanded();
+            }
+            return ready.Messages;
+        }
+        FlushWrites(); // A snapshot replaces what the earlier writes wrote: they go first.
+        Storage.Persist(ready);
         if (AppliesLater)
         {
             Handed.AddRange(ready.CommittedEntries);
@@ -185,6 +207,35 @@ internal sealed class TestPeer(RaftNode node, MemoryStorage storage)
             Node.Advance(ready);
         }
         return [.. ready.Messages, .. ready.MessagesAfterPersist];
+    }
+
+    /// <summary>Makes the oldest <paramref name="count"/> pending writes (all by default) durable in order,
+    /// reports each to the node, and queues their messages for the next delivery.</summary>
+    public void FlushWrites(int count = int.MaxValue)
+    {
+        for (; count > 0 && Writes.Count > 0; count--)
+        {
+            var (entries, hardState, afterPersist) = Writes[0];
+            Writes.RemoveAt(0);
+            Storage.Append(entries);
+            if (hardState is { } hard)
+            {
+                Storage.SetHardState(hard);
+            }
+            _durableMessages.AddRange(afterPersist);
+            if (entries.Length > 0)
+            {
+                Node.PersistedTo(entries[^1].Index, entries[^1].Term);
+            }
+        }
+    }
+
+    /// <summary>Messages whose write has become durable since the last call.</summary>
+    public List<Message> TakeDurableMessages()
+    {
+        var messages = new List<Message>(_durableMessages);
+        _durableMessages.Clear();
+        return messages;
     }
 
     /// <summary>Applies every handed-out entry and reports it to the node.</summary>

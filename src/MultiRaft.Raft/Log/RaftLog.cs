@@ -9,10 +9,15 @@ internal sealed class RaftLog
     private readonly IRaftStorage _storage;
     private readonly UnstableLog _unstable;
     private readonly List<Entry> _scratch = [];
+    private readonly bool _applyOnlyPersisted;
 
-    public RaftLog(IRaftStorage storage)
+    /// <param name="applyOnlyPersisted">Whether committed entries are handed out only once this node has
+    /// them durably: set for a host that writes asynchronously, whose apply may otherwise outrun its log
+    /// (a crash would then leave applied entries the log does not have).</param>
+    public RaftLog(IRaftStorage storage, bool applyOnlyPersisted = false)
     {
         _storage = storage;
+        _applyOnlyPersisted = applyOnlyPersisted;
         var first = storage.FirstIndex;
         _unstable = new UnstableLog(storage.LastIndex + 1);
         Committed = first - 1;
@@ -210,7 +215,10 @@ internal sealed class RaftLog
         _unstable.Restore(snapshot);
     }
 
-    public bool HasNextCommittedEntries(ulong from) => Committed >= Math.Max(from, FirstIndex) && !HasPendingSnapshot;
+    /// <summary>The last committed entry that may be handed out to apply.</summary>
+    public ulong MaxAppliableIndex => _applyOnlyPersisted ? Math.Min(Committed, _unstable.Offset - 1) : Committed;
+
+    public bool HasNextCommittedEntries(ulong from) => MaxAppliableIndex >= Math.Max(from, FirstIndex) && !HasPendingSnapshot;
 
     /// <summary>Reads entries in [lo, hi) into <paramref name="into"/>, at most <paramref name="maxBytes"/>
     /// (but at least one). Returns Compacted if lo is below the first index.</summary>

@@ -3,14 +3,26 @@ namespace MultiRaft.Raft;
 /// <summary>
 /// Entries (and possibly an incoming snapshot) that the node holds but the host has not yet persisted.
 /// <see cref="Offset"/> is the index of the first unstable entry; everything below it is in storage.
+/// A host that writes asynchronously has the entries below <see cref="OffsetInProgress"/> in flight: handed
+/// out in a Ready, not yet reported durable. They stay here, readable, until it reports them.
 /// </summary>
 internal sealed class UnstableLog
 {
     private readonly List<Entry> _entries = [];
 
-    public UnstableLog(ulong offset) => Offset = offset;
+    public UnstableLog(ulong offset)
+    {
+        Offset = offset;
+        OffsetInProgress = offset;
+    }
 
     public ulong Offset { get; private set; }
+
+    /// <summary>The first entry not yet handed to the host to persist; Offset ≤ OffsetInProgress ≤ last + 1.</summary>
+    public ulong OffsetInProgress { get; private set; }
+
+    /// <summary>Whether some entries have not been handed to the host yet.</summary>
+    public bool HasEntriesToPersist => OffsetInProgress < Offset + (ulong)_entries.Count;
 
     public Snapshot? Snapshot { get; private set; }
 
@@ -52,12 +64,18 @@ internal sealed class UnstableLog
         return true;
     }
 
-    /// <summary>Copies the unstable entries into <paramref name="into"/> (cleared first).</summary>
-    public void CopyTo(List<Entry> into)
+    /// <summary>Copies the entries not yet handed out into <paramref name="into"/> (cleared first).</summary>
+    public void CopyEntriesToPersist(List<Entry> into)
     {
         into.Clear();
-        into.AddRange(_entries);
+        for (var i = (int)(OffsetInProgress - Offset); i < _entries.Count; i++)
+        {
+            into.Add(_entries[i]);
+        }
     }
+
+    /// <summary>The host has taken the entries up to <paramref name="index"/> to persist.</summary>
+    public void AcceptInProgress(ulong index) => OffsetInProgress = Math.Max(OffsetInProgress, index + 1);
 
     /// <summary>The host persisted entries up to (index, term); drop them unless they were since replaced.</summary>
     public void StableTo(ulong index, ulong term)
@@ -69,6 +87,7 @@ internal sealed class UnstableLog
         var count = (int)(index + 1 - Offset);
         _entries.RemoveRange(0, count);
         Offset = index + 1;
+        OffsetInProgress = Math.Max(OffsetInProgress, Offset);
     }
 
     public void StableSnapTo(ulong index)
@@ -82,6 +101,7 @@ internal sealed class UnstableLog
     public void Restore(Snapshot snapshot)
     {
         Offset = snapshot.Metadata.Index + 1;
+        OffsetInProgress = Offset;
         _entries.Clear();
         Snapshot = snapshot;
     }
@@ -100,12 +120,15 @@ internal sealed class UnstableLog
             // Replaces everything unstable and part of the stable log: the stable prefix below `after`
             // stays where it is and the host will overwrite the rest.
             Offset = after;
+            OffsetInProgress = after;
             _entries.Clear();
         }
         else
         {
-            // Keep unstable entries in [Offset, after), drop the rest.
+            // Keep unstable entries in [Offset, after), drop the rest. Replaced entries still in flight will be
+            // reported with their old term, which no longer matches, and the new ones must be handed out.
             _entries.RemoveRange((int)(after - Offset), _entries.Count - (int)(after - Offset));
+            OffsetInProgress = Math.Min(OffsetInProgress, after);
         }
         foreach (var entry in entries)
         {
