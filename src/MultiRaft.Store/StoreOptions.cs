@@ -36,6 +36,10 @@ public sealed record StoreOptions
     /// <summary>Threads applying committed entries to the KV engine, apart from the Raft workers.</summary>
     public int ApplyWorkers { get; init; } = 1;
 
+    /// <summary>Raft rounds hand their log writes to a writer thread and move on, instead of waiting for the
+    /// fsync holding their regions (TiKV's async I/O). Off: each round writes and fsyncs its own batch.</summary>
+    public bool AsyncLogWrites { get; init; } = true;
+
     public int MaxPeersPerRound { get; init; } = 256;
 
     /// <summary>Proposals in flight per region; past it writes get ServerIsBusy.</summary>

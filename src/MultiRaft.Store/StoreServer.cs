@@ -37,6 +37,7 @@ public sealed partial class StoreServer : IAsyncDisposable
     private readonly EarlyMessages _early = new(maxRegions: 4096, keepFor: TimeSpan.FromSeconds(5));
     private BatchSystem<Peer>? _batch;
     private BatchSystem<ApplyMailbox>? _applies;
+    private LogWriter? _writer;
     private StoreRouter? _router;
     private ServiceListener? _listener;
     private PeerFactory? _factory;
@@ -172,7 +173,8 @@ public sealed partial class StoreServer : IAsyncDisposable
         var scheduleApply = new Action<ApplyMailbox>(mailbox => _applies!.Schedule(mailbox));
         _factory = new PeerFactory(_options, StoreId, _log, _kv, snapshots, new TickClock(_options.TickInterval), schedule, scheduleApply);
         var splits = new SplitExecutor(_factory, _peers, _early, reporter.ReportSplit);
-        var destroyer = new PeerDestroyer(_log, _kv, _peers, _logger);
+        _writer = _options.AsyncLogWrites ? new LogWriter(_log, _router, metrics, OnFatal, _logger) : null;
+        var destroyer = new PeerDestroyer(_log, _writer, _kv, _peers, _logger);
         var snapshotRanges = new SnapshotRangeGuard(_kv, _peers, snapshots, _logger);
         _applies = new BatchSystem<ApplyMailbox>(
             "apply",
@@ -185,7 +187,7 @@ public sealed partial class StoreServer : IAsyncDisposable
             "raft",
             _options.RaftWorkers,
             _options.MaxPeersPerRound,
-            () => new RaftRound(_log, new Applier(_kv, splits, destroyer, _logger), _router, installer, snapshotRanges, compactor, destroyer, metrics, _options.HibernateAfterTicks),
+            () => new RaftRound(_log, _writer, new Applier(_kv, splits, destroyer, _logger), _router, installer, snapshotRanges, compactor, destroyer, metrics, _options.HibernateAfterTicks),
             OnFatal,
             _logger);
         foreach (var region in _kv.LoadRegionStates())
@@ -204,6 +206,7 @@ public sealed partial class StoreServer : IAsyncDisposable
         _listener.Start();
         var address = _options.AdvertiseAddress ?? _listener.LocalEndPoint.ToString();
         await _pd.PutStoreAsync(StoreId, address, null, cancellation).ConfigureAwait(false);
+        _writer?.Start();
         _applies.Start();
         _batch.Start();
         foreach (var peer in _peers.All)
@@ -331,6 +334,7 @@ public sealed partial class StoreServer : IAsyncDisposable
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
         _batch?.Dispose();
+        _writer?.DrainAndStop(); // Writes already submitted become durable and send what waited for them.
         _applies?.DrainAndStop(); // Entries already handed off complete their proposals.
         if (_router is not null)
         {

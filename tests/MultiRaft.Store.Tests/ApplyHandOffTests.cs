@@ -23,7 +23,7 @@ public sealed class ApplyHandOffTests : IDisposable
     {
         _store = new LocalStoreParts(scheduleApply: m => { lock (_scheduled) { _scheduled.Add(m); } });
         var splits = new SplitExecutor(_store.Factory, _store.Peers, new EarlyMessages(16, TimeSpan.FromSeconds(1)), _ => { });
-        var destroyer = new PeerDestroyer(_store.Log, _store.Kv, _store.Peers, NullLogger.Instance);
+        var destroyer = new PeerDestroyer(_store.Log, writer: null, _store.Kv, _store.Peers, NullLogger.Instance);
         _round = new ApplyRound(new Applier(_store.Kv, splits, destroyer, NullLogger.Instance), _metrics);
     }
 

@@ -16,13 +16,13 @@ internal sealed class LocalStoreParts : IDisposable
     public const ulong StoreId = 1;
     private readonly string _root = Path.Combine(Path.GetTempPath(), "multiraft-parts-" + Guid.NewGuid().ToString("N"));
 
-    public LocalStoreParts(TimeSpan? tickInterval = null, Action<Apply.ApplyMailbox>? scheduleApply = null)
+    public LocalStoreParts(TimeSpan? tickInterval = null, Action<Apply.ApplyMailbox>? scheduleApply = null, Action<Peer>? schedule = null)
     {
         Kv = KvEngine.Open(Path.Combine(_root, "kv"));
         Log = RaftLogEngine.Open(new RaftLogEngineOptions { Directory = Path.Combine(_root, "log"), PageSizeBits = 16, MemorySizeBits = 18, SegmentSizeBits = 18 });
         Files = new SnapshotFiles(Path.Combine(_root, "snap"));
         var options = new StoreOptions { DataDirectory = _root, Listen = new IPEndPoint(IPAddress.Loopback, 0), PdEndpoints = [new IPEndPoint(IPAddress.Loopback, 1)] };
-        Factory = new PeerFactory(options, StoreId, Log, Kv, Files, new TickClock(tickInterval ?? TimeSpan.FromMilliseconds(100)), _ => { }, scheduleApply ?? (_ => { }));
+        Factory = new PeerFactory(options, StoreId, Log, Kv, Files, new TickClock(tickInterval ?? TimeSpan.FromMilliseconds(100)), schedule ?? (_ => { }), scheduleApply ?? (_ => { }));
         Guard = new SnapshotRangeGuard(Kv, Peers, Files, NullLogger.Instance);
     }
 

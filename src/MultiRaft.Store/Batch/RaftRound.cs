@@ -10,13 +10,14 @@ using MultiRaft.Store.Status;
 namespace MultiRaft.Store.Batch;
 
 /// <summary>
-/// One worker's pass over the peers that have work: run their inboxes, collect their Readys, write every
-/// entry and hard state in one log batch with one fsync, send messages (those that need durability only
-/// after the fsync), hand committed entries to the apply workers, and advance the nodes. The round does not
-/// wait for the KV engine: the next round's log write overlaps this one's apply. Only a membership change is
+/// One worker's pass over the peers that have work: run their inboxes, collect their Readys, send the messages
+/// that need no durability, put every entry and hard state into one log batch for the <see cref="LogWriter"/>
+/// (which sends the rest after its fsync), hand committed entries to the apply workers, and advance the nodes.
+/// The round waits neither for the disk nor for the KV engine. A round with a snapshot to install is the
+/// exception: it waits for the writer, then writes and fsyncs its batch itself. Only a membership change is
 /// applied here, once the peer's earlier entries are: Raft's configuration changes when it applies.
 /// </summary>
-internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter router, SnapshotInstaller installer, SnapshotRangeGuard snapshotRanges, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IBatchRound<Peer>
+internal sealed class RaftRound(RaftLogEngine log, LogWriter? writer, Applier applier, StoreRouter router, SnapshotInstaller installer, SnapshotRangeGuard snapshotRanges, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IBatchRound<Peer>
 {
     private readonly LogWriteBatch _logBatch = new();
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
@@ -36,6 +37,7 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
                     continue;
                 }
                 peer.Node.AppliedTo(peer.Applies.AppliedThrough);
+                peer.ReportPersisted();
                 _ticks.Add(peer.HandleInbox(snapshotRanges));
                 peer.UpdateLocalReads();
                 if (peer.Node.HasReady)
@@ -45,8 +47,17 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
             }
             if (_readies.Count > 0)
             {
-                Persist();
-                HandOffCommitted();
+                var writtenLater = writer is not null && !_readies.Exists(r => r.Ready.Snapshot is not null);
+                if (writtenLater)
+                {
+                    SubmitWrite(writer!);
+                }
+                else
+                {
+                    writer?.WaitIdle(); // A snapshot replaces what the earlier writes wrote: they go first.
+                    Persist();
+                }
+                HandOffCommitted(writtenLater);
                 foreach (var (peer, ready) in _readies)
                 {
                     peer.OnReadStates(ready.ReadStates);
@@ -114,6 +125,19 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
         }
     }
 
+    /// <summary>Sends what may leave now and hands the round's log write to the writer.</summary>
+    private void SubmitWrite(LogWriter logWriter)
+    {
+        var write = logWriter.Rent();
+        foreach (var (peer, ready) in _readies)
+        {
+            // Appends from a leader may leave before its own fsync: a commit still needs a durable majority.
+            router.Send(peer, ready.Messages);
+            write.Add(peer, ready);
+        }
+        logWriter.Submit(write);
+    }
+
     private void Persist()
     {
         var mustSync = false;
@@ -159,32 +183,46 @@ internal sealed class RaftRound(RaftLogEngine log, Applier applier, StoreRouter 
 
     /// <summary>Hands each Ready's committed entries to the apply workers and advances the node; a membership
     /// change is applied here instead, after the peer's earlier entries.</summary>
-    private void HandOffCommitted()
+    private void HandOffCommitted(bool writtenLater)
     {
         var appliedHere = 0;
         foreach (var (peer, ready) in _readies)
         {
             if (ready.CommittedEntries.Count == 0)
             {
-                peer.Node.Advance(ready);
+                Advance(peer.Node, ready, writtenLater);
                 continue;
             }
             var task = ApplyTask.Take(peer, ready.CommittedEntries);
             if (!task.ChangesMembership)
             {
                 peer.Applies.Post(task);
-                peer.Node.AdvanceApplyingLater(ready);
+                Advance(peer.Node, ready, writtenLater);
                 continue;
             }
             peer.Applies.WaitIdle();
             applier.Apply(peer, task);
             applier.Commit();
             appliedHere += task.Entries.Length;
-            peer.Node.Advance(ready);
+            Advance(peer.Node, ready, writtenLater);
+            peer.Node.AppliedTo(task.Entries[^1].Index);
         }
         if (appliedHere > 0)
         {
             metrics.Applied(appliedHere);
+        }
+    }
+
+    /// <summary>Advances past a Ready whose committed entries are handed out (applied or queued).</summary>
+    private static void Advance(RaftNode node, Ready ready, bool writtenLater)
+    {
+        if (writtenLater)
+        {
+            node.AdvanceWritingLater(ready);
+        }
+        else
+        {
+            node.AdvanceApplyingLater(ready);
         }
     }
 

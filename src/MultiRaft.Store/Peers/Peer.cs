@@ -134,11 +134,11 @@ internal sealed partial class Peer : Batch.IBatchItem
     }
 
     /// <summary>Called by the worker at the end of its round: releases the peer, and queues it again if input
-    /// arrived meanwhile (posters saw it held and did not queue it).</summary>
+    /// or a log writer's report arrived meanwhile (posters saw it held and did not queue it).</summary>
     public void Release()
     {
         Volatile.Write(ref _scheduled, 0);
-        if (!_destroyed && (!_inbox.IsEmpty || Node.HasReady))
+        if (!_destroyed && (!_inbox.IsEmpty || Node.HasReady || HasPersistedReport))
         {
             TrySchedule();
         }

@@ -11,7 +11,7 @@ namespace MultiRaft.Store.Peers;
 /// transactional data, locks, write records), its log is dropped from the shared log, and everything waiting
 /// on it fails with RegionNotFound.
 /// </summary>
-internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry peers, ILogger logger)
+internal sealed class PeerDestroyer(RaftLogEngine log, Batch.LogWriter? writer, KvEngine kv, PeerRegistry peers, ILogger logger)
 {
     public void Destroy(Peer peer)
     {
@@ -32,6 +32,7 @@ internal sealed class PeerDestroyer(RaftLogEngine log, KvEngine kv, PeerRegistry
             batch.DeleteRegionData(region.StartKey, region.EndKey);
             kv.Write(batch, sync: true);
         }
+        writer?.WaitIdle(); // A write still queued for the region would bring its log back.
         log.RemoveRegion(region.RegionId);
         log.Sync();
         peers.Remove(region.RegionId);

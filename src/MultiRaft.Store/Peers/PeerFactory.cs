@@ -34,6 +34,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             ElectionTicks = options.ElectionTicks,
             HeartbeatTicks = options.HeartbeatTicks,
             LeaseTicks = options.LeaseTicks,
+            AsyncLogWrites = options.AsyncLogWrites,
             Applied = applied,
             QuietOnStart = !justSplit,
         });
@@ -85,6 +86,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             ElectionTicks = options.ElectionTicks,
             HeartbeatTicks = options.HeartbeatTicks,
             LeaseTicks = options.LeaseTicks,
+            AsyncLogWrites = options.AsyncLogWrites,
         });
         return new Peer(region, peerId, node, appliedIndex: 0, clock, schedule, scheduleApply) { IsInitialized = false };
     }
