@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using MultiRaft.Store.Peers;
 using MultiRaft.Store.Regions;
 using MultiRaft.Transport.Rpc;
 
@@ -16,16 +17,7 @@ public sealed partial class StoreServer
             {
                 if (await _pd.GetBootstrapRegionAsync(StoreId, cancellation).ConfigureAwait(false) is { } info)
                 {
-                    var region = info.ToLocalState();
-                    if (_kv.GetRegionState(region.RegionId) is null)
-                    {
-                        _factory!.WriteInitialState(region);
-                    }
-                    if (_factory!.Open(_kv.GetRegionState(region.RegionId)!) is { } peer && _peers.TryAdd(peer))
-                    {
-                        _logger.LogInformation("store {Store} bootstrapped region {Region} with peer {Peer}", StoreId, region.RegionId, peer.PeerId);
-                        peer.TrySchedule();
-                    }
+                    StartBootstrapPeer(info.ToLocalState());
                     return;
                 }
             }
@@ -44,6 +36,43 @@ public sealed partial class StoreServer
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the first region's starting state (unless a restart finds it written) and starts its peer. A
+    /// brand-new peer may vote at once, and the one PD lists first campaigns at once, so the cluster has a
+    /// leader as soon as two stores are up instead of after a quiet period and an election timeout. Vote
+    /// requests that came before this store bootstrapped are handed over. Under the lock that a leader's
+    /// message takes to create a replica: a region is created here by one of the two, never by both.
+    /// </summary>
+    private void StartBootstrapPeer(Storage.Kv.RegionLocalState region)
+    {
+        lock (_creatingPeers)
+        {
+            if (_peers.Find(region.RegionId) is not null)
+            {
+                return; // A leader's message made it first: the leader's snapshot fills it.
+            }
+            var brandNew = _kv.GetRegionState(region.RegionId) is null;
+            if (brandNew)
+            {
+                _factory!.WriteInitialState(region);
+            }
+            if (_factory!.Open(_kv.GetRegionState(region.RegionId)!, brandNew) is not { } peer || !_peers.TryAdd(peer))
+            {
+                return;
+            }
+            _logger.LogInformation("store {Store} bootstrapped region {Region} with peer {Peer}", StoreId, region.RegionId, peer.PeerId);
+            _early.Deliver(peer);
+            if (brandNew && region.Peers[0].StoreId == StoreId)
+            {
+                peer.Post(new PeerInput(PeerInputKind.Campaign));
+            }
+            else
+            {
+                peer.TrySchedule();
             }
         }
     }

@@ -35,6 +35,7 @@ public sealed partial class StoreServer : IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _loops = [];
     private readonly EarlyMessages _early = new(maxRegions: 4096, keepFor: TimeSpan.FromSeconds(5));
+    private readonly Lock _creatingPeers = new(); // Bootstrap and a leader's message both may create a region's peer.
     private BatchSystem<Peer>? _batch;
     private BatchSystem<ApplyMailbox>? _applies;
     private LogWriter? _writer;
@@ -252,9 +253,13 @@ public sealed partial class StoreServer : IAsyncDisposable
     /// <summary>A leader replicates to a peer of ours we do not host: see <see cref="PeerFactory.OpenForLeader"/>.</summary>
     private bool TryCreateReplica(RaftEnvelope envelope)
     {
-        if (_factory!.OpenForLeader(envelope.Region, envelope.Message.To, _peers) is not { } peer || !_peers.TryAdd(peer))
+        Peer? peer;
+        lock (_creatingPeers)
         {
-            return false;
+            if ((peer = _factory!.OpenForLeader(envelope.Region, envelope.Message.To, _peers)) is null || !_peers.TryAdd(peer))
+            {
+                return false;
+            }
         }
         _logger.LogInformation("region {Region}: creating replica {Peer} for the leader's snapshot", peer.RegionId, peer.PeerId);
         peer.Post(new PeerInput(PeerInputKind.RaftMessage, envelope.Message));

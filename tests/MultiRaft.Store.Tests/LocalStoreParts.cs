@@ -45,10 +45,10 @@ internal sealed class LocalStoreParts : IDisposable
     };
 
     /// <summary>An initialized peer of <paramref name="region"/>, as bootstrap or a split leaves it.</summary>
-    public Peer Hosted(RegionLocalState region, bool justSplit = false)
+    public Peer Hosted(RegionLocalState region, bool brandNew = false)
     {
         Factory.WriteInitialState(region);
-        var peer = Factory.Open(region, justSplit)!;
+        var peer = Factory.Open(region, brandNew)!;
         Assert.True(Peers.TryAdd(peer));
         return peer;
     }

@@ -19,7 +19,7 @@ public sealed class MissedTicksTests : IDisposable
     public async Task A_follower_that_ran_late_counts_its_missed_ticks_before_the_heartbeat_that_waited()
     {
         var region = Region(1, "", "", 10);
-        var follower = _store.Hosted(region, justSplit: true);
+        var follower = _store.Hosted(region, brandNew: true);
         var leader = region.Peers[1].Id;
         follower.HandleInbox(_store.Guard);
         Assert.Equal(RaftRole.Follower, follower.Node.Role);
@@ -42,7 +42,7 @@ public sealed class MissedTicksTests : IDisposable
     public async Task A_leader_deposed_by_a_message_that_waited_does_not_count_its_missed_ticks_after_it()
     {
         var region = Region(1, "", "", 10);
-        var peer = _store.Hosted(region, justSplit: true);
+        var peer = _store.Hosted(region, brandNew: true);
         ulong self = region.Peers[0].Id, other = region.Peers[1].Id, third = region.Peers[2].Id;
         peer.Post(new PeerInput(PeerInputKind.Campaign));
         peer.HandleInbox(_store.Guard);

@@ -54,7 +54,7 @@ internal sealed class SplitExecutor(PeerFactory factory, PeerRegistry peers, Ear
         parent.HeartbeatDue = true;
         foreach (var region in split.StartedHere)
         {
-            if (factory.Open(region, justSplit: true) is { } peer && peers.TryAdd(peer))
+            if (factory.Open(region, brandNew: true) is { } peer && peers.TryAdd(peer))
             {
                 if (parent.IsLeader)
                 {

@@ -16,9 +16,9 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
     public const ulong InitialIndex = 5;
 
     /// <summary>The peer of <paramref name="region"/> as persisted; null if the region has no peer here.
-    /// <paramref name="justSplit"/>: the region was just made by a split, so no leader's lease can count on
-    /// this peer and it may vote at once.</summary>
-    public Peer? Open(RegionLocalState region, bool justSplit = false)
+    /// <paramref name="brandNew"/>: the region was just made here (by a split, or by bootstrap), so no leader's
+    /// lease can count on this peer and it may vote at once.</summary>
+    public Peer? Open(RegionLocalState region, bool brandNew = false)
     {
         if (region.Tombstone || region.PeerOnStore(storeId) is not { } self)
         {
@@ -36,7 +36,7 @@ internal sealed class PeerFactory(StoreOptions options, ulong storeId, RaftLogEn
             LeaseTicks = options.LeaseTicks,
             AsyncLogWrites = options.AsyncLogWrites,
             Applied = applied,
-            QuietOnStart = !justSplit,
+            QuietOnStart = !brandNew,
         });
         return new Peer(region, self.Id, node, applied, clock, schedule, scheduleApply);
     }
