@@ -12,10 +12,12 @@ public sealed class KvServiceTests
 {
     private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
-    [Fact]
-    public async Task Writes_are_readable_through_the_leader()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // Each Raft round writes and fsyncs its own log batch.
+    public async Task Writes_are_readable_through_the_leader(bool asyncLogWrites)
     {
-        await using var cluster = await TestCluster.StartAsync();
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { AsyncLogWrites = asyncLogWrites });
         await cluster.WaitForLeaderAsync();
         await using var client = cluster.NewClient();
 
