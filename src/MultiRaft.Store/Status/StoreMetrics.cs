@@ -41,7 +41,7 @@ internal sealed class StoreMetrics : IDisposable
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = sizes });
         _fsyncMilliseconds = Meter.CreateHistogram("log.fsync.duration", "ms", "Time of one fsync of the shared Raft log",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 1000] });
-        _logWriteEntries = Meter.CreateHistogram("log.write.entries", "{entry}", "Entries written to the shared Raft log per raft round",
+        _logWriteEntries = Meter.CreateHistogram("log.write.entries", "{entry}", "Entries written to the shared Raft log per write (one log writer pass, or one raft round when rounds write their own)",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = sizes });
         _rounds = Meter.CreateCounter<long>("raft.rounds", "{round}", "Raft rounds run by the batch system's workers");
         _roundPeers = Meter.CreateHistogram("raft.round.peers", "{peer}", "Peers handled per raft round",
