@@ -101,7 +101,12 @@ public class SnapshotStreamingTests(ITestOutputHelper output)
         output.WriteLine($"256 MiB snapshot in {seconds:F2} s: {size / seconds / 1e6:F0} MB/s ({size / seconds / (1 << 20):F0} MiB/s) (seed {Seed})");
         output.WriteLine($"heartbeats during the snapshot: {during}; alone just before: {baseline}");
         // 500 ms on a quiet machine; where heartbeats alone already stall longer (a loaded machine), twice that.
-        var bound = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(500).Ticks, 2 * baseline.LongestGap.Ticks));
+        // CI runs every test assembly at once, and a stall of the whole process can fall inside the transfer
+        // only: up to 60% of the transfer's time is still far from a connection blocked behind the snapshot,
+        // which goes silent for all of it (measured once: a 903 ms gap in a 1.74 s transfer, 33 beats/s).
+        var bound = TimeSpan.FromTicks(Math.Max(
+            Math.Max(TimeSpan.FromMilliseconds(500).Ticks, 2 * baseline.LongestGap.Ticks),
+            (long)(0.6 * Stopwatch.GetElapsedTime(start, end).Ticks)));
         Assert.True(during.LongestGap < bound, $"heartbeats stalled for {during.LongestGap.TotalMilliseconds:F0} ms during the snapshot (bound {bound.TotalMilliseconds:F0} ms)");
         Assert.True(during.Count >= 10 && during.PerSecond >= baseline.PerSecond / 4, $"heartbeats during the snapshot: {during}; alone: {baseline}");
     }
