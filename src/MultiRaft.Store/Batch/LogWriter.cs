@@ -161,9 +161,7 @@ internal sealed class LogWriter : IDisposable
         }
         if (mustSync)
         {
-            var started = Stopwatch.GetTimestamp();
-            _log.Sync();
-            _metrics.LogSynced(Stopwatch.GetElapsedTime(started));
+            SyncTimed(_log, _metrics);
         }
         foreach (var write in _writing)
         {
@@ -176,6 +174,14 @@ internal sealed class LogWriter : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>One fsync of everything written so far, timed into the store's metrics.</summary>
+    internal static void SyncTimed(RaftLogEngine log, StoreMetrics metrics)
+    {
+        var started = Stopwatch.GetTimestamp();
+        log.Sync();
+        metrics.LogSynced(Stopwatch.GetElapsedTime(started));
     }
 
     /// <summary>Finishes every write already submitted, then stops the thread.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MultiRaft.Raft;
 using MultiRaft.Storage.RaftLog;
 using MultiRaft.Store.Apply;
@@ -19,7 +18,7 @@ namespace MultiRaft.Store.Batch;
 /// </summary>
 internal sealed class RaftRound(RaftLogEngine log, LogWriter? writer, Applier applier, StoreRouter router, SnapshotInstaller installer, SnapshotRangeGuard snapshotRanges, LogCompactor compactor, PeerDestroyer destroyer, StoreMetrics metrics, int hibernateAfterTicks) : IBatchRound<Peer>
 {
-    private readonly LogWriteBatch _logBatch = new();
+    private readonly LogWrite _write = new(); // Only for rounds that write their own batch.
     private readonly List<(Peer Peer, Ready Ready)> _readies = [];
     private readonly List<int> _ticks = [];
 
@@ -138,10 +137,10 @@ internal sealed class RaftRound(RaftLogEngine log, LogWriter? writer, Applier ap
         logWriter.Submit(write);
     }
 
+    /// <summary>Writes and fsyncs the round's batch here (a snapshot round, or with no log writer), then sends
+    /// what waited for it.</summary>
     private void Persist()
     {
-        var mustSync = false;
-        var entries = 0;
         foreach (var (peer, ready) in _readies)
         {
             // Appends from a leader may leave before its own fsync: a commit still needs a durable majority.
@@ -150,35 +149,24 @@ internal sealed class RaftRound(RaftLogEngine log, LogWriter? writer, Applier ap
             {
                 peer.Applies.WaitIdle(); // The snapshot replaces the state machine the earlier entries were applied to.
                 installer.Install(peer, snapshot);
-                _logBatch.ApplySnapshot(peer.RegionId, snapshot.Metadata);
+                _write.Batch.ApplySnapshot(peer.RegionId, snapshot.Metadata);
             }
-            if (ready.Entries.Count > 0)
-            {
-                _logBatch.AddEntries(peer.RegionId, ready.Entries);
-                entries += ready.Entries.Count;
-            }
-            if (ready.HardState is { } hardState)
-            {
-                _logBatch.SetHardState(peer.RegionId, hardState);
-            }
-            mustSync |= ready.MustSync;
+            _write.Add(peer, ready);
         }
-        if (!_logBatch.IsEmpty)
+        if (!_write.Batch.IsEmpty)
         {
-            log.Write(_logBatch);
-            _logBatch.Clear();
-            metrics.LogWritten(entries);
-            if (mustSync)
+            log.Write(_write.Batch);
+            metrics.LogWritten(_write.Entries);
+            if (_write.MustSync)
             {
-                var started = Stopwatch.GetTimestamp();
-                log.Sync();
-                metrics.LogSynced(Stopwatch.GetElapsedTime(started));
+                LogWriter.SyncTimed(log, metrics);
             }
         }
-        foreach (var (peer, ready) in _readies)
+        foreach (var (peer, _, afterPersist) in _write.Persisted)
         {
-            router.Send(peer, ready.MessagesAfterPersist);
+            router.Send(peer, afterPersist);
         }
+        _write.Clear();
     }
 
     /// <summary>Hands each Ready's committed entries to the apply workers and advances the node; a membership
