@@ -27,8 +27,7 @@ public sealed partial class RawKvClient
         {
             return;
         }
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(_options.Timeout);
+        using var deadline = _deadlines.Start(_options.Timeout, cancellation);
         var call = new BatchCall<TItem>(this, keyOf, bytesOf, isWrite, send, deadline.Token);
         var timedOut = false;
         try

@@ -1,4 +1,5 @@
 using MultiRaft.Protocol.Kv;
+using MultiRaft.Transport.Rpc;
 
 namespace MultiRaft.Client;
 
@@ -6,29 +7,31 @@ public sealed partial class RawKvClient
 {
     /// <summary>The value of <paramref name="key"/>, or null when it is absent. Linearizable.</summary>
     public Task<byte[]?> GetAsync(byte[] key, CancellationToken cancellation = default) =>
-        RunAsync<byte[]?>(CheckKey(key), isWrite: false, async (store, region, context, token) =>
-        {
-            if (_gets is not null)
-            {
-                return await _gets.SubmitAsync(store, context, region.Leader!.Value.StoreId, key, token).ConfigureAwait(false);
-            }
-            var answer = await CallAsync<GetRequest, GetResponse>(store, KvMethods.Get, new GetRequest(context, key), token).ConfigureAwait(false);
-            return (answer.Error, answer.Value);
-        }, cancellation);
+        RunAsync(CheckKey(key), isWrite: false, (Client: this, Key: key), static (call, store, region, context, token) =>
+            call.Client._gets?.SubmitAsync(store, context, region.Leader!.Value.StoreId, call.Key, token)
+            ?? call.Client.GetAloneAsync(store, context, call.Key, token), cancellation);
 
     public Task PutAsync(byte[] key, byte[] value, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(value);
         CheckValue(value);
-        return RunAsync(CheckKey(key), isWrite: true, async (store, region, context, token) =>
-        {
-            if (_puts is not null)
-            {
-                return await _puts.SubmitAsync(store, context, region.Leader!.Value.StoreId, new KvEntry(key, value), token).ConfigureAwait(false);
-            }
-            var answer = await CallAsync<PutRequest, WriteResponse>(store, KvMethods.Put, new PutRequest(context, key, value), token).ConfigureAwait(false);
-            return (answer.Error, true);
-        }, cancellation);
+        return RunAsync(CheckKey(key), isWrite: true, (Client: this, Pair: new KvEntry(key, value)), static (call, store, region, context, token) =>
+            call.Client._puts?.SubmitAsync(store, context, region.Leader!.Value.StoreId, call.Pair, token)
+            ?? call.Client.PutAloneAsync(store, context, call.Pair, token), cancellation);
+    }
+
+    /// <summary>A Get as a request of its own (coalescing off).</summary>
+    private async Task<(RegionError?, byte[]?)> GetAloneAsync(RpcClient store, RegionContext context, byte[] key, CancellationToken cancellation)
+    {
+        var answer = await CallAsync<GetRequest, GetResponse>(store, KvMethods.Get, new GetRequest(context, key), cancellation).ConfigureAwait(false);
+        return (answer.Error, answer.Value);
+    }
+
+    /// <summary>A Put as a request of its own (coalescing off).</summary>
+    private async Task<(RegionError?, bool)> PutAloneAsync(RpcClient store, RegionContext context, KvEntry pair, CancellationToken cancellation)
+    {
+        var answer = await CallAsync<PutRequest, WriteResponse>(store, KvMethods.Put, new PutRequest(context, pair.Key, pair.Value), cancellation).ConfigureAwait(false);
+        return (answer.Error, true);
     }
 
     public Task DeleteAsync(byte[] key, CancellationToken cancellation = default) =>

@@ -18,6 +18,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
     private readonly PdClient _pd;
     private readonly RawKvClientOptions _options;
     private readonly RegionCache _cache = new();
+    private readonly SharedDeadlines _deadlines = new(SharedDeadlines.DefaultSlot);
     private readonly StoreConnections _stores;
     private readonly RequestCoalescer<KvEntry, bool>? _puts;
     private readonly RequestCoalescer<byte[], byte[]?>? _gets;
@@ -44,12 +45,19 @@ public sealed partial class RawKvClient : IAsyncDisposable
     /// <summary>One attempt against one region's leader: a region error, or the answer.</summary>
     internal delegate Task<(RegionError? Error, T Value)> Attempt<T>(RpcClient store, CachedRegion region, RegionContext context, CancellationToken cancellation);
 
+    /// <summary>An attempt that takes its arguments as <paramref name="state"/>: a static lambda then allocates no
+    /// closure, which matters on the single-key paths.</summary>
+    internal delegate Task<(RegionError? Error, T Value)> Attempt<in TState, T>(TState state, RpcClient store, CachedRegion region, RegionContext context, CancellationToken cancellation);
+
     /// <summary>Runs <paramref name="attempt"/> against the region holding <paramref name="key"/> until it
     /// succeeds, fails for good, or the deadline passes.</summary>
-    internal async Task<T> RunAsync<T>(byte[] key, bool isWrite, Attempt<T> attempt, CancellationToken cancellation)
+    internal Task<T> RunAsync<T>(byte[] key, bool isWrite, Attempt<T> attempt, CancellationToken cancellation) =>
+        RunAsync(key, isWrite, attempt, static (attempt, store, region, context, token) => attempt(store, region, context, token), cancellation);
+
+    /// <inheritdoc cref="RunAsync{T}(byte[], bool, Attempt{T}, CancellationToken)"/>
+    internal async Task<T> RunAsync<TState, T>(byte[] key, bool isWrite, TState state, Attempt<TState, T> attempt, CancellationToken cancellation)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(_options.Timeout);
+        using var deadline = _deadlines.Start(_options.Timeout, cancellation);
         Backoff? backoff = null; // Most calls succeed at once: no backoff to allocate.
         string lastProblem = "no attempt finished";
         var storesAnswered = false; // Busy or slow stores end in a timeout; unreachable ones in "unavailable".
@@ -85,7 +93,7 @@ public sealed partial class RawKvClient : IAsyncDisposable
                 (RegionError? Error, T Value) answer;
                 try
                 {
-                    answer = await attempt(store, region.Leader == target ? region : region with { Leader = target }, context, deadline.Token).ConfigureAwait(false);
+                    answer = await attempt(state, store, region.Leader == target ? region : region with { Leader = target }, context, deadline.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is RpcConnectionException or RpcTimeoutException)
                 {

@@ -45,6 +45,7 @@ internal sealed class RequestCoalescer<TItem, TResult>
     public Task<(RegionError? Error, TResult Result)> SubmitAsync(RpcClient store, RegionContext context, ulong storeId, TItem item, CancellationToken cancellation)
     {
         var waiter = new Waiter(store, context, item);
+        waiter.StopWaitingOn(cancellation);
         List<Waiter>? sendNow = null;
         Lane lane;
         lock (_lanes)
@@ -67,7 +68,7 @@ internal sealed class RequestCoalescer<TItem, TResult>
         {
             _ = SendAsync(lane, sendNow);
         }
-        return waiter.Completion.Task.WaitAsync(cancellation);
+        return waiter.Task;
     }
 
     private async Task SendAsync(Lane lane, List<Waiter> batch)
@@ -106,14 +107,14 @@ internal sealed class RequestCoalescer<TItem, TResult>
             var answers = await _send(batch[0].Store, batch.ConvertAll(w => (w.Context, w.Item))).ConfigureAwait(false);
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Completion.TrySetResult(answers[i]);
+                batch[i].Complete(answers[i]);
             }
         }
         catch (Exception e)
         {
             foreach (var waiter in batch)
             {
-                waiter.Completion.TrySetException(e);
+                waiter.Fail(e);
             }
         }
     }
@@ -127,14 +128,39 @@ internal sealed class RequestCoalescer<TItem, TResult>
         public List<Waiter> Pending { get; } = [];
     }
 
+    /// <summary>A caller's item and the task it waits on. A caller whose token fires stops waiting at once; its
+    /// item stays in the batch (it may already be on its way).</summary>
     private sealed class Waiter(RpcClient store, RegionContext context, TItem item)
+        : TaskCompletionSource<(RegionError? Error, TResult Result)>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
+        // Registered on the caller's token directly rather than through Task.WaitAsync: one registration, where
+        // WaitAsync adds a second task and a completion callback per call.
+        private CancellationTokenRegistration _cancellation;
+
         public RpcClient Store { get; } = store;
 
         public RegionContext Context { get; } = context;
 
         public TItem Item { get; } = item;
 
-        public TaskCompletionSource<(RegionError? Error, TResult Result)> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public void StopWaitingOn(CancellationToken cancellation)
+        {
+            if (cancellation.CanBeCanceled)
+            {
+                _cancellation = cancellation.UnsafeRegister(static (waiter, token) => ((Waiter)waiter!).TrySetCanceled(token), this);
+            }
+        }
+
+        public void Complete((RegionError? Error, TResult Result) answer)
+        {
+            _cancellation.Unregister();
+            TrySetResult(answer);
+        }
+
+        public void Fail(Exception e)
+        {
+            _cancellation.Unregister();
+            TrySetException(e);
+        }
     }
 }

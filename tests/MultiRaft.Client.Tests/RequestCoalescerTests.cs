@@ -45,6 +45,27 @@ public sealed class RequestCoalescerTests
     }
 
     [Fact]
+    public async Task A_caller_whose_token_fires_stops_waiting_and_the_others_still_get_their_answers()
+    {
+        var store = new GatedStore();
+        var coalescer = new RequestCoalescer<int, int>(store.SendAsync, _ => 4, maxInflight: 1, maxItems: 100, maxBytes: 1 << 20);
+        using var leaving = new CancellationTokenSource();
+
+        var first = coalescer.SubmitAsync(null!, Region, 1, 1, CancellationToken.None);
+        var gone = coalescer.SubmitAsync(null!, Region, 1, 2, leaving.Token);
+        var staying = coalescer.SubmitAsync(null!, Region, 1, 3, CancellationToken.None);
+        await leaving.CancelAsync();
+
+        var cancelled = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        Assert.Equal(leaving.Token, cancelled.CancellationToken);
+        Assert.False(first.IsCompleted);
+        store.Gate.SetResult();
+        Assert.Equal(((RegionError?)null, 2), await first);
+        Assert.Equal(((RegionError?)null, 6), await staying);
+        Assert.Equal([[1], [2, 3]], store.Batches); // The item of the caller who left still went (it may have been on its way).
+    }
+
+    [Fact]
     public async Task Batches_respect_the_item_and_byte_limits()
     {
         var store = new GatedStore();

@@ -18,6 +18,7 @@ public sealed class RpcClient : IAsyncDisposable
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<byte[]>> _pending = new();
     private readonly CoalescingFrameWriter _writer;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SharedDeadlines _deadlines = new(SharedDeadlines.DefaultSlot);
     private readonly Task _reader;
     private long _nextId;
     private volatile string? _closedBecause;
@@ -66,8 +67,7 @@ public sealed class RpcClient : IAsyncDisposable
         try
         {
             await SendAsync(new RpcRequest(id, method, body, (int)Math.Min(int.MaxValue, timeout.TotalMilliseconds)), cancellation).ConfigureAwait(false);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            deadline.CancelAfter(timeout);
+            using var deadline = _deadlines.Start(timeout, cancellation);
             try
             {
                 return await answer.Task.WaitAsync(deadline.Token).ConfigureAwait(false);

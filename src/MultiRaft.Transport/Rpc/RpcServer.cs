@@ -36,6 +36,7 @@ public sealed class RpcServer : IAsyncDisposable
 public sealed class RpcService(IReadOnlyDictionary<string, RpcHandler> handlers, ILogger? logger = null) : IFrameService
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly SharedDeadlines _deadlines = new(SharedDeadlines.DefaultSlot);
 
     public FrameKind Kind => FrameKind.Request;
 
@@ -84,12 +85,9 @@ public sealed class RpcService(IReadOnlyDictionary<string, RpcHandler> handlers,
         {
             return new RpcResponse(request.Id, RpcStatus.UnknownMethod, $"no method '{request.Method}'", []);
         }
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (request.DeadlineMs > 0)
-        {
-            // Give up a little before the caller does, so a handler's own "timed out" answer still reaches it.
-            deadline.CancelAfter(request.DeadlineMs - Math.Min(request.DeadlineMs / 10, MaxAnswerMarginMs));
-        }
+        // Give up a little before the caller does, so a handler's own "timed out" answer still reaches it.
+        var giveUpMs = request.DeadlineMs - Math.Min(request.DeadlineMs / 10, MaxAnswerMarginMs);
+        using var deadline = request.DeadlineMs > 0 ? _deadlines.Start(TimeSpan.FromMilliseconds(giveUpMs), cancellation) : new Deadline(cancellation);
         try
         {
             return new RpcResponse(request.Id, RpcStatus.Ok, null, await handler(request.Body, deadline.Token).ConfigureAwait(false));
@@ -98,7 +96,7 @@ public sealed class RpcService(IReadOnlyDictionary<string, RpcHandler> handlers,
         {
             return null;
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.Token.IsCancellationRequested)
         {
             return new RpcResponse(request.Id, RpcStatus.DeadlineExceeded, $"{request.Method} ran past its {request.DeadlineMs} ms deadline", []);
         }
