@@ -17,7 +17,10 @@ public sealed partial class StoreServer
             {
                 if (await _pd.GetBootstrapRegionAsync(StoreId, cancellation).ConfigureAwait(false) is { } info)
                 {
-                    StartBootstrapPeer(info.ToLocalState());
+                    // Off the thread pool: writing the region's first state waits for an fsync, and FASTER's device
+                    // completes its writes on pool threads. Stores bootstrapping at once in one process (a local
+                    // cluster on a small machine) could otherwise block every pool thread on writes that need one.
+                    await Task.Factory.StartNew(() => StartBootstrapPeer(info.ToLocalState()), cancellation, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                     return;
                 }
             }

@@ -14,7 +14,10 @@ internal static class Cli
     public static Task<Result> RunAsync(params string[] arguments) => RunAsync(TimeSpan.FromSeconds(60), arguments);
 
     /// <summary>Runs a command that may take longer than a minute (a chaos run).</summary>
-    public static async Task<Result> RunAsync(TimeSpan timeout, params string[] arguments)
+    public static Task<Result> RunAsync(TimeSpan timeout, params string[] arguments) => RunAsync(timeout, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs a command with <paramref name="environment"/> added to this process's environment.</summary>
+    public static async Task<Result> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -22,6 +25,10 @@ internal static class Cli
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "multiraft.dll"));
         foreach (var argument in arguments)
         {
@@ -31,7 +38,15 @@ internal static class Cli
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(deadline.Token);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // A hung command must not outlive its test.
+            throw new TimeoutException($"multiraft {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:0} s");
+        }
         return new Result(process.ExitCode, await output, await error);
     }
 

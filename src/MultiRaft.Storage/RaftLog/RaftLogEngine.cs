@@ -50,7 +50,7 @@ public sealed partial class RaftLogEngine : IDisposable
         // (FasterLog still forces one whenever the begin address moves); recovery then scans a little more.
         var commitDir = Path.Combine(options.Directory, CommitDirectory);
         _commitManager = new DeviceLogCommitCheckpointManager(
-            new LocalStorageNamedDeviceFactory(),
+            new CommitDeviceFactory(),
             new DefaultCheckpointNamingScheme(commitDir),
             removeOutdated: true,
             fastCommitThrottleFreq: options.FastCommit ? CommitMetadataEvery : 0);
