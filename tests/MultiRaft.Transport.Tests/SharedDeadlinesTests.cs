@@ -59,6 +59,15 @@ public sealed class SharedDeadlinesTests
     }
 
     [Fact]
+    public void An_infinite_timeout_leaves_only_the_callers_token()
+    {
+        using var caller = new CancellationTokenSource();
+        using var deadline = new SharedDeadlines(Slot).Start(Timeout.InfiniteTimeSpan, caller.Token);
+
+        Assert.Equal(caller.Token, deadline.Token);
+    }
+
+    [Fact]
     public void Bad_slots_and_timeouts_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SharedDeadlines(TimeSpan.Zero));

@@ -47,10 +47,15 @@ public sealed class SharedDeadlines
         return fresh.Source.Token;
     }
 
-    /// <summary>The deadline of a call that ends <paramref name="timeout"/> from now or when
-    /// <paramref name="cancellation"/> fires, whichever comes first; dispose it when the call ends.</summary>
+    /// <summary>The deadline of a call that ends <paramref name="timeout"/> from now (never, for
+    /// <see cref="Timeout.InfiniteTimeSpan"/>) or when <paramref name="cancellation"/> fires, whichever comes
+    /// first; dispose it when the call ends.</summary>
     public Deadline Start(TimeSpan timeout, CancellationToken cancellation)
     {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return new Deadline(cancellation);
+        }
         var deadline = After(timeout);
         return cancellation.CanBeCanceled
             ? new Deadline(CancellationTokenSource.CreateLinkedTokenSource(cancellation, deadline))
