@@ -11,7 +11,7 @@ namespace MultiRaft.Client;
 /// entry and apply work, is shared by many callers. Every caller gets its own item's answer: its region's error
 /// (a region is one Raft group, so its part is applied whole or not at all), or its own result.
 /// </summary>
-internal sealed class RequestCoalescer<TItem, TResult>
+internal sealed partial class RequestCoalescer<TItem, TResult>
 {
     /// <summary>Sends one batch of items (of one or more regions) to a store; returns each item's region error
     /// or result, in order.</summary>
@@ -102,21 +102,17 @@ internal sealed class RequestCoalescer<TItem, TResult>
     /// <summary>Sends one batch and hands each waiter its answer; a failed call fails every waiter alike.</summary>
     private async Task CompleteAsync(List<Waiter> batch)
     {
+        (RegionError? Error, TResult Result)[]? answers = null;
+        Exception? failure = null;
         try
         {
-            var answers = await _send(batch[0].Store, batch.ConvertAll(w => (w.Context, w.Item))).ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                batch[i].Complete(answers[i]);
-            }
+            answers = await _send(batch[0].Store, batch.ConvertAll(w => (w.Context, w.Item))).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            foreach (var waiter in batch)
-            {
-                waiter.Fail(e);
-            }
+            failure = e;
         }
+        new Completion(batch, answers, failure).Run();
     }
 
     private sealed class Lane(ulong storeId)
@@ -126,41 +122,5 @@ internal sealed class RequestCoalescer<TItem, TResult>
         public int Inflight { get; set; }
 
         public List<Waiter> Pending { get; } = [];
-    }
-
-    /// <summary>A caller's item and the task it waits on. A caller whose token fires stops waiting at once; its
-    /// item stays in the batch (it may already be on its way).</summary>
-    private sealed class Waiter(RpcClient store, RegionContext context, TItem item)
-        : TaskCompletionSource<(RegionError? Error, TResult Result)>(TaskCreationOptions.RunContinuationsAsynchronously)
-    {
-        // Registered on the caller's token directly rather than through Task.WaitAsync: one registration, where
-        // WaitAsync adds a second task and a completion callback per call.
-        private CancellationTokenRegistration _cancellation;
-
-        public RpcClient Store { get; } = store;
-
-        public RegionContext Context { get; } = context;
-
-        public TItem Item { get; } = item;
-
-        public void StopWaitingOn(CancellationToken cancellation)
-        {
-            if (cancellation.CanBeCanceled)
-            {
-                _cancellation = cancellation.UnsafeRegister(static (waiter, token) => ((Waiter)waiter!).TrySetCanceled(token), this);
-            }
-        }
-
-        public void Complete((RegionError? Error, TResult Result) answer)
-        {
-            _cancellation.Unregister();
-            TrySetResult(answer);
-        }
-
-        public void Fail(Exception e)
-        {
-            _cancellation.Unregister();
-            TrySetException(e);
-        }
     }
 }

@@ -93,7 +93,7 @@ public sealed class RequestCoalescerTests
                 : [.. items.Select(i => (i.Context.RegionId == 8 ? RegionError.NotLeader(8, null) : null, i.Item))];
         }, _ => 1, maxInflight: 1, maxItems: 10, maxBytes: 100);
         var moved = Region with { RegionId = 8 };
-        Task<(RegionError? Error, int Result)> Submit(RegionContext region, int item) => coalescer.SubmitAsync(null!, region, 1, item, CancellationToken.None);
+        Task<(RegionError? Error, int Result)> Submit(RegionContext region, int item, ulong storeId = 1) => coalescer.SubmitAsync(null!, region, storeId, item, CancellationToken.None);
 
         var first = Submit(Region, 1); // Holds the lane; the next two wait and go together.
         var same = Submit(Region, 2);
@@ -104,8 +104,10 @@ public sealed class RequestCoalescerTests
         Assert.Equal(((RegionError?)null, 2), await same);
         Assert.Equal(RegionErrorKind.NotLeader, (await elsewhere).Error!.Kind);
 
-        var holder = Submit(Region, 4); // Holds the lane again; the next two go together, in a call that fails.
-        var failing = new[] { Submit(Region, 5), Submit(moved, 6) };
+        // Another store's lane (store 1's may still be finishing its last batch): the first call holds it, the
+        // next two go together, in a call that fails.
+        var holder = Submit(Region, 4, storeId: 2);
+        var failing = new[] { Submit(Region, 5, storeId: 2), Submit(moved, 6, storeId: 2) };
         gates[2].SetResult();
         gates[3].SetResult();
         Assert.Null((await holder).Error);
@@ -135,5 +137,47 @@ public sealed class RequestCoalescerTests
         await Task.WhenAll(calls);
 
         Assert.Equal([3, 4], store.Batches[2]); // Store 1's waiting calls, of two regions (or epochs), together.
+    }
+
+    [Fact]
+    public async Task A_caller_blocking_on_another_call_of_its_own_batch_holds_up_nobody()
+    {
+        var store = new GatedStore();
+        var coalescer = new RequestCoalescer<int, int>(store.SendAsync, _ => 1, maxInflight: 1, maxItems: 10, maxBytes: 100);
+
+        var first = coalescer.SubmitAsync(null!, Region, 1, 1, CancellationToken.None);
+        var blocking = coalescer.SubmitAsync(null!, Region, 1, 2, CancellationToken.None);
+        var later = coalescer.SubmitAsync(null!, Region, 1, 3, CancellationToken.None); // Same batch, after it.
+        // Sync over async in a continuation that runs where the answer arrives: it waits for a call that the
+        // same batch completes after this one.
+        var sawLater = blocking.ContinueWith(_ => later.Wait(TimeSpan.FromSeconds(30)), TaskContinuationOptions.ExecuteSynchronously);
+        store.Gate.SetResult();
+
+        Assert.True(await sawLater.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal(((RegionError?)null, 6), await later);
+        Assert.Equal(((RegionError?)null, 2), await first);
+        Assert.Equal([[1], [2, 3]], store.Batches);
+    }
+
+    [Fact]
+    public async Task A_caller_is_cancelled_off_the_thread_that_fires_its_token()
+    {
+        var store = new GatedStore();
+        var coalescer = new RequestCoalescer<int, int>(store.SendAsync, _ => 1, maxInflight: 1, maxItems: 10, maxBytes: 100);
+        using var leaving = new CancellationTokenSource();
+        using var release = new ManualResetEventSlim();
+
+        _ = coalescer.SubmitAsync(null!, Region, 1, 1, CancellationToken.None);
+        var gone = coalescer.SubmitAsync(null!, Region, 1, 2, leaving.Token);
+        var slowContinuation = gone.ContinueWith(_ => release.Wait(TimeSpan.FromSeconds(30)), TaskContinuationOptions.ExecuteSynchronously);
+        var cancelling = Task.Run(leaving.Cancel);
+
+        // Cancel returns while the caller's continuation still runs elsewhere (on the canceller's thread it
+        // would hold Cancel for 30 s).
+        await cancelling.WaitAsync(TimeSpan.FromSeconds(20));
+        release.Set();
+        Assert.True(await slowContinuation);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone);
+        store.Gate.SetResult();
     }
 }
