@@ -54,4 +54,39 @@ public sealed class HibernationTests
         await client.PutAsync(B("k002y"), B("after"));
         Assert.Equal(B("after"), await client.GetAsync(B("k002y")));
     }
+
+    [Fact]
+    public async Task A_leader_serving_only_reads_stays_awake_and_sleeps_once_they_stop()
+    {
+        await using var cluster = await TestCluster.StartAsync(tune: o => o with { HibernateAfterTicks = 10 });
+        var (_, leader) = await cluster.WaitForLeaderAsync();
+        var leaderStore = cluster.StoreById(leader.StoreId)!;
+        await using var client = cluster.NewClient();
+        await client.PutAsync(B("k"), B("read me"));
+
+        // Reads every 30 ms for four times the idle span after which a region sleeps (10 ticks of 40 ms),
+        // watched every 2 ms: asleep, the leader would serve each read only after a heartbeat round.
+        using var watching = new CancellationTokenSource();
+        var sleptWhileRead = Task.Run(async () =>
+        {
+            while (!watching.IsCancellationRequested)
+            {
+                if (leaderStore.HibernatingCount > 0)
+                {
+                    return true;
+                }
+                await Task.Delay(2, CancellationToken.None);
+            }
+            return false;
+        }, CancellationToken.None);
+        for (var deadline = DateTime.UtcNow.AddSeconds(1.6); DateTime.UtcNow < deadline;)
+        {
+            Assert.Equal(B("read me"), await client.GetAsync(B("k")));
+            await Task.Delay(30);
+        }
+        await watching.CancelAsync();
+
+        Assert.False(await sleptWhileRead, "the leader slept while it served reads");
+        await Wait.Until(() => cluster.Stores.All(s => s!.HibernatingCount == 1), "the region sleeps once reads stop");
+    }
 }

@@ -9,7 +9,8 @@ namespace MultiRaft.Store.Peers;
 /// follower that gets the flagged heartbeat and has caught up stops too. Any input wakes a peer: a woken
 /// leader voids its lease (the ticks it skipped were real time), a woken follower resumes its election
 /// timer, so a leader that died while its region slept is replaced once a request arrives. A follower that
-/// is down does not count: it cannot keep a region awake.
+/// is down does not count: it cannot keep a region awake. Nor does a leader sleep while it serves reads: asleep
+/// it holds no lease, so each read would wait for a heartbeat round, and every wake voids the lease a while.
 /// </summary>
 internal sealed partial class Peer
 {
@@ -18,6 +19,7 @@ internal sealed partial class Peer
     private int _idleTicks;
     private bool _sentHibernateNotice;
     private bool _followLeaderToSleep;
+    private long _readsSeen;
 
     public bool IsHibernating => _hibernating;
 
@@ -71,7 +73,8 @@ internal sealed partial class Peer
             }
             return;
         }
-        if (!IsIdleLeader())
+        var servedReads = ServedReadsSinceLastRound();
+        if (servedReads || !IsIdleLeader())
         {
             _idleTicks = 0;
             WantsToHibernate = false;
@@ -87,6 +90,19 @@ internal sealed partial class Peer
         }
         _idleTicks += ticks;
         WantsToHibernate = _idleTicks >= hibernateAfterTicks;
+    }
+
+    /// <summary>Whether reads were served here since the previous call (reads leave the log as it was, so
+    /// <see cref="IsIdleLeader"/> cannot see them).</summary>
+    private bool ServedReadsSinceLastRound()
+    {
+        var reads = Interlocked.Read(ref _reads);
+        if (reads == _readsSeen)
+        {
+            return false;
+        }
+        _readsSeen = reads;
+        return true;
     }
 
     private bool IsIdleLeader()

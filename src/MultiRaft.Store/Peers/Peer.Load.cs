@@ -14,6 +14,7 @@ internal sealed partial class Peer
     private long _writtenBytes;
     private long _readKeys;
     private long _readBytes;
+    private long _reads;
     private int _ticksSinceHealth;
     private ulong _leaderSinceTick;
     private readonly byte[]?[] _samples = new byte[]?[SampleSlots];
@@ -63,8 +64,10 @@ internal sealed partial class Peer
         return [.. kept];
     }
 
+    /// <summary>Counts one read request served here (of <paramref name="keys"/> keys, none for an empty scan).</summary>
     public void RecordRead(int keys, long bytes)
     {
+        Interlocked.Increment(ref _reads);
         Interlocked.Add(ref _readKeys, keys);
         Interlocked.Add(ref _readBytes, bytes);
     }
