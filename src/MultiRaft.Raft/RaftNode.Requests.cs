@@ -309,7 +309,8 @@ public sealed partial class RaftNode
     /// factor of ElectionTicks / LeaseTicks (10/9 by default, i.e. about 11% drift). A voter that restarts
     /// refuses votes for an election timeout, since it forgot when it last acknowledged a leader. The lease is
     /// void while a leader transfer is in progress (the target campaigns at once, bypassing the voters' wait)
-    /// and for an election timeout after one aborts, and until an entry of this leader's term commits.
+    /// and for an election timeout after one aborts, until an entry of this leader's term commits, and after a
+    /// pause in ticks until acknowledgements of messages sent since then (<see cref="ResumeAfterPause"/>).
     /// Assumed: a TimeoutNow is not delayed in the network by more than that election timeout.
     /// </summary>
     public bool HasValidLease => LeaseTicksLeft > 0;
@@ -337,7 +338,7 @@ public sealed partial class RaftNode
             self.AckedTickStamp = _ticks;
             var stamp = _tracker.QuorumTickStamp();
             var end = stamp + (ulong)_config.LeaseTicks;
-            return stamp > 0 && _ticks < end ? (int)(end - _ticks) : 0;
+            return stamp > 0 && stamp >= _leaseStampFloor && _ticks < end ? (int)(end - _ticks) : 0;
         }
     }
 }

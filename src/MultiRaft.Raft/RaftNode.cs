@@ -30,6 +30,7 @@ public sealed partial class RaftNode
     private ulong _ticks;
     private readonly ulong _restartQuietTicks;
     private ulong _leaseVoidUntilTick;
+    private ulong _leaseStampFloor; // A lease counts only acknowledgements of messages sent at or after this tick.
     private ulong _pendingConfIndex;
     private long _uncommittedBytes;
     private bool _appendsPending;
@@ -121,14 +122,26 @@ public sealed partial class RaftNode
     /// <summary>Whether this node may campaign: a voter, not waiting for a snapshot to land.</summary>
     private bool Promotable => _tracker.Progress.ContainsKey(Id) && !IsLearner && !_log.HasPendingSnapshot;
 
-    /// <summary>Advances logical time by one tick: elections and heartbeats are counted in ticks.</summary>
     /// <summary>
     /// The host stopped ticking this node for a while (an idle region hibernated) and starts again: time passed
-    /// that the tick count does not show, so a lease measured in ticks proves nothing now. Leases stay void
-    /// until quorum acknowledgements sent after this call re-establish one, an election timeout from now.
+    /// that the tick count does not show, so acknowledgements of messages sent before now prove nothing about
+    /// the present. A leader's lease holds again once a quorum acknowledges messages sent after this call (the
+    /// usual lease argument, on fresh acknowledgements only); its first heartbeat round, e.g. the one a read
+    /// starts, is enough.
     /// </summary>
-    public void ResumeAfterPause() => _leaseVoidUntilTick = _ticks + (ulong)_config.ElectionTicks;
+    public void ResumeAfterPause()
+    {
+        if (Role == RaftRole.Leader)
+        {
+            // A tick of its own, so that messages sent from now on carry stamps that no message sent before
+            // the pause has. (Only a leader's stamps mean anything; a follower's ticks also time the quiet
+            // period after a restart, which an extra tick would shorten.)
+            _ticks++;
+        }
+        _leaseStampFloor = _ticks;
+    }
 
+    /// <summary>Advances logical time by one tick: elections and heartbeats are counted in ticks.</summary>
     public void Tick()
     {
         _ticks++;
