@@ -29,6 +29,12 @@ public sealed record Scenario
 
     public double RestartRate { get; init; } = 0.1;
 
+    /// <summary>Chance that a live node stops ticking (a hibernating region's host) until input or
+    /// <see cref="ResumeRate"/> resumes it: a paused leader's tick count no longer follows real time.</summary>
+    public double PauseRate { get; init; }
+
+    public double ResumeRate { get; init; } = 0.03;
+
     public double ConfChangeRate { get; init; }
 
     public double TransferRate { get; init; }
@@ -51,6 +57,7 @@ public sealed record Scenario
         new() { Name = "partitions", DropRate = 0.02, MaxDelay = 2, PartitionRate = 0.03, HealRate = 0.04 },
         new() { Name = "crashes", DropRate = 0.02, MaxDelay = 2, CrashRate = 0.02, CrashMidReadyRate = 0.002, RestartRate = 0.08 },
         new() { Name = "membership", DropRate = 0.03, MaxDelay = 2, ConfChangeRate = 0.04, TransferRate = 0.01, CompactRate = 0.05 },
+        new() { Name = "pauses", DropRate = 0.02, MaxDelay = 2, PartitionRate = 0.03, HealRate = 0.03, PauseRate = 0.03, ReadRate = 0.4, TransferRate = 0.01 },
         new()
         {
             Name = "mixed", DropRate = 0.05, DuplicateRate = 0.02, MaxDelay = 4, PartitionRate = 0.02, CrashRate = 0.01,

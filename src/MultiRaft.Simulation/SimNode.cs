@@ -36,6 +36,28 @@ internal sealed class SimNode
 
     public bool Alive { get; private set; } = true;
 
+    /// <summary>Whether the host stopped ticking this node, as a store does for a hibernating region. Any input
+    /// resumes it (<see cref="ResumeIfPaused"/>), as any input wakes a hibernating peer.</summary>
+    public bool Paused { get; private set; }
+
+    public void Pause() => Paused = true;
+
+    /// <summary>Resumes a paused node before it takes input; returns whether it was paused.</summary>
+    /// <param name="tellNode">False only for the checker's test of a broken host.</param>
+    public bool ResumeIfPaused(bool tellNode = true)
+    {
+        if (!Paused)
+        {
+            return false;
+        }
+        Paused = false;
+        if (tellNode)
+        {
+            Node.ResumeAfterPause();
+        }
+        return true;
+    }
+
     public SimStateMachine StateMachine { get; private set; } = new();
 
     /// <summary>Whether this node applies like a store with apply workers: committed entries wait in
@@ -107,6 +129,7 @@ internal sealed class SimNode
     public void Crash()
     {
         Alive = false;
+        Paused = false;
         Unapplied.Clear();
         PendingWrites.Clear();
         Proposals.Clear();

@@ -18,6 +18,11 @@ public sealed record SimulationSettings
     /// what Raft's persistence rule prevents. Never set outside the checker's own tests.</summary>
     public bool UnsafeSendBeforePersist { get; init; }
 
+    /// <summary>Deliberately broken host that resumes a paused node's ticks without telling it
+    /// (<c>RaftNode.ResumeAfterPause</c>), so a leader's lease would count the pause as no time at all. Never set
+    /// outside the checker's own tests.</summary>
+    public bool UnsafeResumeWithoutNotice { get; init; }
+
     public (Scenario Scenario, int Nodes) Resolve(int seed)
     {
         var all = Simulation.Scenario.All;

@@ -111,6 +111,7 @@ public sealed class Simulator
         {
             if (_nodes.TryGetValue(message.To, out var target) && target.Alive)
             {
+                Resume(target, "a message");
                 Trace($"deliver {message}");
                 target.Node.Step(message);
                 ReportSnapshotOutcome(message, delivered: true);
@@ -123,7 +124,7 @@ public sealed class Simulator
         ProcessReadies();
         foreach (var node in _nodes.Values)
         {
-            if (node.Alive)
+            if (node.Alive && !node.Paused)
             {
                 node.Node.Tick();
             }
@@ -287,6 +288,56 @@ public sealed class Simulator
                 Restart(dead[_random.Next(dead.Count)]);
             }
         }
+        PauseOrResume();
+    }
+
+    /// <summary>Pauses and resumes ticks (hibernation). Draws nothing in scenarios without pauses, so their
+    /// seeds keep the schedules they had before pauses existed.</summary>
+    private void PauseOrResume()
+    {
+        if (_scenario.PauseRate == 0)
+        {
+            return;
+        }
+        if (_random.NextDouble() < _scenario.PauseRate)
+        {
+            var ticking = _nodes.Values.Where(n => n.Alive && !n.Paused).ToList();
+            var leader = Leader();
+            if (leader is { Paused: false } && _random.Next(2) == 0)
+            {
+                // The case leases must survive: a leader that sleeps holding a fresh lease and is cut off, so
+                // nothing wakes it while the others elect a leader and commit without it.
+                leader.Pause();
+                foreach (var other in _nodes.Keys.Where(id => id != leader.Id))
+                {
+                    _network.CutOneWay(leader.Id, other);
+                    _network.CutOneWay(other, leader.Id);
+                }
+                Trace($"pause: leader {leader.Id} (term {leader.Node.Term}) stops ticking, cut off from the rest");
+            }
+            else if (ticking.Count > 0)
+            {
+                var node = ticking[_random.Next(ticking.Count)];
+                node.Pause();
+                Trace($"pause: node {node.Id} stops ticking ({node.Node.Role}, term {node.Node.Term})");
+            }
+        }
+        if (_random.NextDouble() < _scenario.ResumeRate)
+        {
+            var paused = _nodes.Values.Where(n => n.Paused).ToList();
+            if (paused.Count > 0)
+            {
+                Resume(paused[_random.Next(paused.Count)], "its host");
+            }
+        }
+    }
+
+    private void Resume(SimNode node, string by)
+    {
+        if (node.ResumeIfPaused(tellNode: !_settings.UnsafeResumeWithoutNotice))
+        {
+            Trace($"resume: node {node.Id}, by {by}");
+        }
     }
 
     private void Crash(SimNode node, string how)
@@ -314,15 +365,17 @@ public sealed class Simulator
         return leader;
     }
 
-    /// <summary>Client requests mostly go to the leader, sometimes to a random node (which must refuse or forward).</summary>
+    /// <summary>Client requests mostly go to the leader, sometimes to a random node (which must refuse or forward).
+    /// Paused nodes get none: they stand for sleeping hosts that clients cannot reach, so that what wakes them is
+    /// their host, after the others may have moved on.</summary>
     private SimNode? PickTarget()
     {
         var leader = Leader();
-        if (leader is not null && _random.NextDouble() < 0.8)
+        if (leader is { Paused: false } && _random.NextDouble() < 0.8)
         {
             return leader;
         }
-        var live = _nodes.Values.Where(n => n.Alive).ToList();
+        var live = _nodes.Values.Where(n => n.Alive && !n.Paused).ToList();
         return live.Count == 0 ? null : live[_random.Next(live.Count)];
     }
 
@@ -333,6 +386,7 @@ public sealed class Simulator
         {
             return;
         }
+        Resume(target, "a client's write");
         var writeId = ++_writes;
         var data = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(data, writeId);
@@ -351,6 +405,7 @@ public sealed class Simulator
         {
             return;
         }
+        Resume(target, "a client's read");
         var requestId = ++_reads;
         var status = target.Node.ReadIndex(requestId);
         if (status == ProposalStatus.Accepted)
@@ -367,6 +422,7 @@ public sealed class Simulator
         {
             return;
         }
+        Resume(leader, "a membership change");
         var state = leader.Node.ConfState;
         var voters = state.Voters;
         var learners = state.Learners;
@@ -404,6 +460,7 @@ public sealed class Simulator
         {
             return;
         }
+        Resume(leader, "a leader transfer");
         var voters = leader.Node.ConfState.Voters;
         var target = voters[_random.Next(voters.Length)];
         var status = leader.Node.TransferLeader(target);
@@ -430,6 +487,7 @@ public sealed class Simulator
     {
         if (message.Type == MessageType.InstallSnapshot && _nodes.TryGetValue(message.From, out var sender) && sender.Alive)
         {
+            Resume(sender, "a snapshot report");
             sender.Node.ReportSnapshot(message.To, delivered);
             Trace($"snapshot {message.From}->{message.To} reported {(delivered ? "delivered" : "lost")}");
         }
@@ -583,8 +641,9 @@ public sealed class Simulator
             {
                 Restart(node);
             }
+            Resume(node, "the heal");
         }
-        Trace("healed: network whole, every node up, no more faults");
+        Trace("healed: network whole, every node up and ticking, no more faults");
     }
 
     private bool Converged()

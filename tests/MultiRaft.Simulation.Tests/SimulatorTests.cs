@@ -60,4 +60,23 @@ public class SimulatorTests(ITestOutputHelper output)
         Assert.True(unsafeFailures > 0, "the unsafe host was never caught");
         Assert.Empty(safeFailures);
     }
+
+    /// <summary>The pauses scenario has teeth: a host that resumes a sleeping leader without telling it lets the
+    /// leader serve reads under a lease that the pause should have ended, and the checker sees them stale.</summary>
+    [Fact]
+    public void Checker_catches_a_host_that_resumes_a_paused_leader_without_telling_it()
+    {
+        var unsafeHost = new SimulationSettings { Scenario = Scenario.ByName("pauses"), UnsafeResumeWithoutNotice = true };
+        var safeHost = unsafeHost with { UnsafeResumeWithoutNotice = false };
+
+        var unsafeFailures = SimulationRunner.RunSeeds(1, 600, unsafeHost).Count(r => !r.Passed);
+        var safeFailures = SimulationRunner.RunSeeds(1, 600, safeHost).Where(r => !r.Passed).ToList();
+
+        foreach (var failure in safeFailures)
+        {
+            output.WriteLine(failure.ToString());
+        }
+        Assert.True(unsafeFailures > 0, "the unsafe host was never caught");
+        Assert.Empty(safeFailures);
+    }
 }
