@@ -48,17 +48,7 @@ public class SimulatorTests(ITestOutputHelper output)
     {
         var crashy = Scenario.ByName("crashes") with { Name = "crash-mid-write", CrashMidReadyRate = 0.05, CrashRate = 0.05 };
         var unsafeHost = new SimulationSettings { Scenario = crashy, UnsafeSendBeforePersist = true };
-        var safeHost = unsafeHost with { UnsafeSendBeforePersist = false };
-
-        var unsafeFailures = SimulationRunner.RunSeeds(1, 300, unsafeHost).Count(r => !r.Passed);
-        var safeFailures = SimulationRunner.RunSeeds(1, 300, safeHost).Where(r => !r.Passed).ToList();
-
-        foreach (var failure in safeFailures)
-        {
-            output.WriteLine(failure.ToString());
-        }
-        Assert.True(unsafeFailures > 0, "the unsafe host was never caught");
-        Assert.Empty(safeFailures);
+        AssertCaughtOnlyWhenBroken(unsafeHost, unsafeHost with { UnsafeSendBeforePersist = false }, seeds: 300);
     }
 
     /// <summary>The pauses scenario has teeth: a host that resumes a sleeping leader without telling it lets the
@@ -67,16 +57,19 @@ public class SimulatorTests(ITestOutputHelper output)
     public void Checker_catches_a_host_that_resumes_a_paused_leader_without_telling_it()
     {
         var unsafeHost = new SimulationSettings { Scenario = Scenario.ByName("pauses"), UnsafeResumeWithoutNotice = true };
-        var safeHost = unsafeHost with { UnsafeResumeWithoutNotice = false };
+        AssertCaughtOnlyWhenBroken(unsafeHost, unsafeHost with { UnsafeResumeWithoutNotice = false }, seeds: 600);
+    }
 
-        var unsafeFailures = SimulationRunner.RunSeeds(1, 600, unsafeHost).Count(r => !r.Passed);
-        var safeFailures = SimulationRunner.RunSeeds(1, 600, safeHost).Where(r => !r.Passed).ToList();
+    private void AssertCaughtOnlyWhenBroken(SimulationSettings brokenHost, SimulationSettings correctHost, int seeds)
+    {
+        var brokenFailures = SimulationRunner.RunSeeds(1, seeds, brokenHost).Count(r => !r.Passed);
+        var correctFailures = SimulationRunner.RunSeeds(1, seeds, correctHost).Where(r => !r.Passed).ToList();
 
-        foreach (var failure in safeFailures)
+        foreach (var failure in correctFailures)
         {
             output.WriteLine(failure.ToString());
         }
-        Assert.True(unsafeFailures > 0, "the unsafe host was never caught");
-        Assert.Empty(safeFailures);
+        Assert.True(brokenFailures > 0, "the broken host was never caught");
+        Assert.Empty(correctFailures);
     }
 }
