@@ -301,7 +301,6 @@ public sealed class Simulator
         }
         if (_random.NextDouble() < _scenario.PauseRate)
         {
-            var ticking = _nodes.Values.Where(n => n.Alive && !n.Paused).ToList();
             var leader = Leader();
             if (leader is { Paused: false } && _random.Next(2) == 0)
             {
@@ -315,7 +314,7 @@ public sealed class Simulator
                 }
                 Trace($"pause: leader {leader.Id} (term {leader.Node.Term}) stops ticking, cut off from the rest");
             }
-            else if (ticking.Count > 0)
+            else if (_nodes.Values.Where(n => n.Alive && !n.Paused).ToList() is { Count: > 0 } ticking)
             {
                 var node = ticking[_random.Next(ticking.Count)];
                 node.Pause();
