@@ -1,4 +1,3 @@
-using MultiRaft.Protocol;
 using MultiRaft.Protocol.Kv;
 using MultiRaft.Transport.Rpc;
 
@@ -55,6 +54,7 @@ internal sealed partial class RequestCoalescer<TItem, TResult>
     /// its own caller. Usually the batch is done before the helper runs and it finds nothing left: one work
     /// item per batch instead of one per call.
     /// </summary>
+    /// <param name="answers">One per waiter, unless <paramref name="failure"/> fails them all.</param>
     private sealed class Completion(List<Waiter> waiters, (RegionError? Error, TResult Result)[]? answers, Exception? failure)
         : IThreadPoolWorkItem
     {
@@ -72,13 +72,13 @@ internal sealed partial class RequestCoalescer<TItem, TResult>
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
                 }
-                if (answers is { } all && all.Length == waiters.Count)
+                if (failure is null)
                 {
-                    waiters[i].Complete(all[i]);
+                    waiters[i].Complete(answers![i]);
                 }
                 else
                 {
-                    waiters[i].Fail(failure ?? new RpcRemoteException(RpcStatus.Internal, $"a batch answer with {answers?.Length ?? 0} items for {waiters.Count}"));
+                    waiters[i].Fail(failure);
                 }
             }
         }

@@ -1,3 +1,4 @@
+using MultiRaft.Protocol;
 using MultiRaft.Protocol.Kv;
 using MultiRaft.Transport.Rpc;
 
@@ -107,6 +108,10 @@ internal sealed partial class RequestCoalescer<TItem, TResult>
         try
         {
             answers = await _send(batch[0].Store, batch.ConvertAll(w => (w.Context, w.Item))).ConfigureAwait(false);
+            if (answers.Length != batch.Count)
+            {
+                failure = new RpcRemoteException(RpcStatus.Internal, $"a batch answer with {answers.Length} items for {batch.Count}");
+            }
         }
         catch (Exception e)
         {
